@@ -1,1 +1,198 @@
-export {};
+/**
+ * `smw`: the local engine (and later SageMaker) from a terminal, spelled like
+ * `aws sagemaker`. JSON goes to stdout, human progress to stderr.
+ *
+ * Exit codes follow the AWS CLI: 0 success; 252 a command line that cannot be parsed;
+ * 254 the service rejected the request (ValidationException, ResourceNotFound, ...);
+ * 255 anything else; 1 when a job waited for with --wait ends Failed or Stopped.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SageMakerBackend } from '../backends/backend';
+import { createBackend } from '../backends/createBackend';
+import { SageMakerError } from '../model/errors';
+import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, ListTrainingJobsRequest } from '../model/types';
+import { followLog, waitForTrainingJob } from './follow';
+
+export const EXIT_JOB_FAILED = 1;
+export const EXIT_USAGE = 252;
+export const EXIT_SERVICE = 254;
+export const EXIT_OTHER = 255;
+
+interface GlobalOptions {
+  backend: 'local' | 'aws';
+  store?: string;
+}
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 4)}\n`);
+}
+
+/** `file://req.json` or inline JSON, as the AWS CLI takes --cli-input-json. */
+function readCliInputJson(value: string): unknown {
+  let text = value;
+  if (value.startsWith('file://')) {
+    const path = value.startsWith('file:///') ? fileURLToPath(value) : value.slice('file://'.length);
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read --cli-input-json ${value}: ${(err as Error).message}`, EXIT_USAGE);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--cli-input-json is not valid JSON: ${(err as Error).message}`, EXIT_USAGE);
+  }
+}
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive integer, got ${value}`, EXIT_USAGE);
+    return n;
+  };
+}
+
+export function buildProgram(distDir: string): Command {
+  const program = new Command('smw')
+    .description('SageMaker Workbench: SageMaker training jobs on the local engine or on AWS')
+    .addOption(new Option('--backend <backend>', 'where jobs run').choices(['local', 'aws']).default('local'))
+    .option('--store <dir>', 'local job store folder (default: $SMW_STORE or ~/.smw)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const backendOf = (command: Command): SageMakerBackend => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const grace = process.env.SMW_STOP_GRACE_SECONDS;
+    return createBackend({
+      kind: options.backend,
+      ...(options.store ? { storeDir: options.store } : {}),
+      ...(grace !== undefined ? { stopGraceSeconds: Number(grace) } : {}),
+      distDir,
+    });
+  };
+
+  program
+    .command('create-training-job')
+    .description('create a training job from a CreateTrainingJob request')
+    .requiredOption('--cli-input-json <json>', 'the request: file://path.json or inline JSON')
+    .option('--wait', 'wait for the job to end, showing progress on stderr; print its description')
+    .action(async (options: { cliInputJson: string; wait?: boolean }, command: Command) => {
+      const backend = backendOf(command);
+      const request = readCliInputJson(options.cliInputJson) as CreateTrainingJobRequest;
+      const created = await backend.createTrainingJob(request);
+      if (!options.wait) return print(created);
+      await finish(await waitForTrainingJob(backend, request.TrainingJobName!, process.stderr));
+    });
+
+  program
+    .command('describe-training-job')
+    .description('describe a training job (DescribeTrainingJob)')
+    .requiredOption('--training-job-name <name>')
+    .action(async (options: { trainingJobName: string }, command: Command) => {
+      const backend = backendOf(command);
+      print(await backend.describeTrainingJob({ TrainingJobName: options.trainingJobName }));
+      for (const warning of await backend.getTrainingJobWarnings(options.trainingJobName)) {
+        process.stderr.write(`warning: ${warning}\n`);
+      }
+    });
+
+  program
+    .command('list-training-jobs')
+    .description('list training jobs (all pages unless --max-results is given)')
+    .option('--name-contains <text>')
+    .addOption(new Option('--status-equals <status>').choices(['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']))
+    .addOption(new Option('--sort-by <key>').choices(['Name', 'CreationTime', 'Status']))
+    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
+    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
+    .option('--next-token <token>', 'continue from a previous page')
+    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
+      const backend = backendOf(command);
+      const request: ListTrainingJobsRequest = {
+        ...(options.nameContains ? { NameContains: String(options.nameContains) } : {}),
+        ...(options.statusEquals ? { StatusEquals: options.statusEquals as ListTrainingJobsRequest['StatusEquals'] } : {}),
+        ...(options.sortBy ? { SortBy: options.sortBy as ListTrainingJobsRequest['SortBy'] } : {}),
+        ...(options.sortOrder ? { SortOrder: options.sortOrder as ListTrainingJobsRequest['SortOrder'] } : {}),
+        ...(options.nextToken ? { NextToken: String(options.nextToken) } : {}),
+      };
+      if (options.maxResults !== undefined) {
+        return print(await backend.listTrainingJobs({ ...request, MaxResults: Number(options.maxResults) }));
+      }
+      const all = [];
+      let token = request.NextToken;
+      do {
+        const page = await backend.listTrainingJobs({ ...request, ...(token ? { NextToken: token } : {}), MaxResults: 100 });
+        all.push(...(page.TrainingJobSummaries ?? []));
+        token = page.NextToken;
+      } while (token);
+      print({ TrainingJobSummaries: all });
+    });
+
+  program
+    .command('stop-training-job')
+    .description('stop a training job: SIGTERM, then SIGKILL after the grace period')
+    .requiredOption('--training-job-name <name>')
+    .option('--wait', 'wait until the job has stopped')
+    .action(async (options: { trainingJobName: string; wait?: boolean }, command: Command) => {
+      const backend = backendOf(command);
+      await backend.stopTrainingJob({ TrainingJobName: options.trainingJobName });
+      if (options.wait) {
+        const job = await waitForTrainingJob(backend, options.trainingJobName, process.stderr);
+        if (job.TrainingJobStatus !== 'Stopped') {
+          throw new CliError(`${job.TrainingJobName} ended ${job.TrainingJobStatus}, not Stopped`, EXIT_JOB_FAILED);
+        }
+        print(job);
+      }
+    });
+
+  program
+    .command('logs')
+    .description("print a training job's log")
+    .argument('<training-job-name>')
+    .option('--follow', 'keep printing new lines until the job ends')
+    .action(async (name: string, options: { follow?: boolean }, command: Command) => {
+      await followLog(backendOf(command), name, process.stdout, Boolean(options.follow));
+    });
+
+  return program;
+}
+
+async function finish(job: DescribeTrainingJobResponse): Promise<void> {
+  print(job);
+  if (job.TrainingJobStatus !== 'Completed') {
+    const reason = job.FailureReason ? `: ${job.FailureReason.split('\n')[0]}` : '';
+    throw new CliError(`training job ${job.TrainingJobName} ended ${job.TrainingJobStatus}${reason}`, EXIT_JOB_FAILED);
+  }
+}
+
+export async function main(argv: string[], distDir: string): Promise<number> {
+  const program = buildProgram(distDir);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed the problem (and help for usage errors).
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    const [message, code] =
+      err instanceof CliError
+        ? [err.message, err.exitCode]
+        : err instanceof SageMakerError
+          ? [`An error occurred (${err.name}): ${err.message}`, EXIT_SERVICE]
+          : [(err as Error).message, EXIT_OTHER];
+    process.stderr.write(`smw: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return code;
+  }
+}
