@@ -1,21 +1,23 @@
 // Bundles the extension, the CLI and the job runner with esbuild, and transpiles tests
 // (file by file, no bundling) into out/ for node's test runner and the extension host.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-function listTs(dir) {
+function listFiles(dir, suffix) {
   const found = [];
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) found.push(...listTs(full));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) found.push(full);
+    if (statSync(full).isDirectory()) found.push(...listFiles(full, suffix));
+    else if (name.endsWith(suffix) && !name.endsWith('.d.ts')) found.push(full);
   }
   return found;
 }
+const listTs = (dir) => listFiles(dir, '.ts');
 
 const common = {
   bundle: true,
@@ -43,6 +45,12 @@ const tests = {
   sourcemap: true,
   logLevel: 'warning',
 };
+
+// Transpiled files require their JSON neighbours (e.g. the SageMaker shapes) at run time.
+for (const file of listFiles('src', '.json')) {
+  mkdirSync(dirname(join('out', file)), { recursive: true });
+  cpSync(file, join('out', file));
+}
 
 if (watch) {
   for (const options of [...bundles, tests]) await (await esbuild.context(options)).watch();

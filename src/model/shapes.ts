@@ -95,7 +95,7 @@ function check(shapeName: string, value: unknown, path: string, problems: ShapeP
         const ref = shape.members?.[name];
         if (!ref) {
           const known = Object.keys(shape.members ?? {});
-          const hint = known.find((k) => k.toLowerCase() === name.toLowerCase());
+          const hint = known.find((k) => editDistance(k.toLowerCase(), name.toLowerCase()) <= 2);
           problems.push({
             path: join(path, name),
             message: `is not a field of ${shapeName}${hint ? ` (did you mean ${hint}?)` : ''}`,
@@ -209,4 +209,17 @@ export function enumValues(shapeName: string): readonly string[] {
 
 export function formatProblems(problems: ShapeProblem[]): string {
   return problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ');
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt field names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

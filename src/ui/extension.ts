@@ -1,9 +1,38 @@
+/**
+ * Activation only wires things together: one Services object handed to each view and
+ * command factory, every disposable registered. A failed activation is shown to the user.
+ */
 import * as vscode from 'vscode';
+import { Services } from './services';
+import { TrainingJobsTree } from './trees/trainingJobsTree';
+import { ModelsTree, registerEmptyView } from './trees/simpleTrees';
+import { JobLogs } from './jobLogs';
+import { registerTrainingJobCommands } from './commands/trainingJobCommands';
+import { registerStatusBar } from './statusBar';
+import { VIEWS } from './commandIds';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('sagemakerWorkbench.runTrainingScriptLocally', () => undefined),
-  );
+export interface ExtensionApi {
+  services: Services;
+  trainingJobs: TrainingJobsTree;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  try {
+    const services = new Services(context);
+    context.subscriptions.push(services);
+    const logs = new JobLogs(services);
+    context.subscriptions.push(logs);
+    const trainingJobs = TrainingJobsTree.register(services);
+    ModelsTree.register(services, trainingJobs);
+    registerEmptyView(services, VIEWS.datasets);
+    registerEmptyView(services, VIEWS.tuningJobs);
+    registerTrainingJobCommands(services, logs);
+    registerStatusBar(services, trainingJobs);
+    return { services, trainingJobs };
+  } catch (err) {
+    void vscode.window.showErrorMessage(`SageMaker Workbench failed to start: ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 export function deactivate(): void {}

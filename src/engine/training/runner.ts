@@ -23,6 +23,8 @@ import { packDirectory } from './artifacts';
 
 const STDERR_TAIL_LINES = 20;
 const METRIC_FLUSH_MS = 250;
+/** How long output may keep arriving after the process has exited. */
+const PIPE_DRAIN_MS = 2000;
 /** FailureReason is limited to 1024 characters by the API. */
 const FAILURE_REASON_MAX = 1024;
 
@@ -169,8 +171,14 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
       });
     const streamsDone = Promise.all([follow(child.stdout!, false), follow(child.stderr!, true)]);
     child.once('exit', (code, signal) => {
-      // Output may still be buffered in the pipes after exit: finish reading it first.
-      void streamsDone.then(() => resolve({ code, signal }));
+      // As when a container's entrypoint ends: whatever the process left behind goes too,
+      // so nothing holds the pipes open. Then finish reading what is buffered in them.
+      if (child?.pid) signalGroup(child.pid, 'SIGKILL');
+      const drained = setTimeout(() => resolve({ code, signal }), PIPE_DRAIN_MS);
+      void streamsDone.then(() => {
+        clearTimeout(drained);
+        resolve({ code, signal });
+      });
     });
     const maxRuntimeMs = (request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS) * 1000;
     const runtimeTimer = setTimeout(() => {

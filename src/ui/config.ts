@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import type { BackendKind } from '../backends/backend';
+
+const SECTION = 'sagemakerWorkbench';
+
+/** Typed access to the extension's settings: one getter per setting. */
+export class Config {
+  private get section() {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+  get backend(): BackendKind {
+    return this.section.get<BackendKind>('backend', 'local');
+  }
+  /** Empty means the default (~/.smw, shared with the CLI). */
+  get localStoreDirectory(): string {
+    return this.section.get<string>('local.storeDirectory', '').trim();
+  }
+  get stopGracePeriodSeconds(): number {
+    return this.section.get<number>('local.stopGracePeriodSeconds', 120);
+  }
+  get awsProfile(): string {
+    return this.section.get<string>('aws.profile', '');
+  }
+  get awsRegion(): string {
+    return this.section.get<string>('aws.region', '');
+  }
+
+  static affectsBackend(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(SECTION);
+  }
+}
