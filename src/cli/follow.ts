@@ -48,7 +48,7 @@ export async function waitForTrainingJob(
 
 /** The elapsed clock changes every second; a non-TTY log only wants real changes. */
 function stripClock(line: string): string {
-  return line.replace(/ - \d+(:\d\d)+ /, ' - ');
+  return line.replace(/ - \d+(?::\d\d)+(?= - |$)/, '');
 }
 
 export async function followLog(
