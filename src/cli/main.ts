@@ -171,7 +171,7 @@ export function buildProgram(distDir: string): Command {
 async function finish(job: DescribeTrainingJobResponse): Promise<void> {
   print(job);
   if (job.TrainingJobStatus !== 'Completed') {
-    const reason = job.FailureReason ? `: ${job.FailureReason.split('\n')[0]}` : '';
+    const reason = job.FailureReason ? `: ${job.FailureReason}` : '';
     throw new CliError(`training job ${job.TrainingJobName} ended ${job.TrainingJobStatus}${reason}`, EXIT_JOB_FAILED);
   }
 }
