@@ -12,7 +12,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Spawn without a shell (spawn/execFile).' }] },
+        {
+          paths: [
+            {
+              name: 'child_process',
+              importNames: ['exec', 'execSync'],
+              message: 'Spawn without a shell (spawn/execFile).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -21,5 +29,16 @@ export default tseslint.config(
     files: ['src/model/**', 'src/engine/**', 'src/backends/**', 'src/cli/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
-  { files: ['**/*.mjs', '**/*.cjs', 'bin/*'], languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable' } } },
+  {
+    files: ['**/*.mjs', '**/*.cjs', 'bin/*'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+        module: 'writable',
+      },
+    },
+  },
 );

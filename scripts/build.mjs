@@ -30,8 +30,17 @@ const common = {
 };
 
 const bundles = [
-  { ...common, entryPoints: { extension: 'src/ui/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...common, entryPoints: { cli: 'src/cli/main.ts', runner: 'src/engine/training/runnerMain.ts' }, outdir: 'dist' },
+  {
+    ...common,
+    entryPoints: { extension: 'src/ui/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts', runner: 'src/engine/training/runnerMain.ts' },
+    outdir: 'dist',
+  },
 ];
 
 rmSync('out', { recursive: true, force: true });

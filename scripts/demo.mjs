@@ -19,11 +19,17 @@ function run(command, args, options = {}) {
   return result;
 }
 
-if (!existsSync(join(data, 'train', 'data.csv')) || !existsSync(join(data, 'validation', 'data.csv'))) {
+if (
+  !existsSync(join(data, 'train', 'data.csv')) ||
+  !existsSync(join(data, 'validation', 'data.csv'))
+) {
   run(process.execPath, [join(root, 'examples', 'mnist-mlp', 'prepare-data.js'), data]);
 }
 
-const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 17);
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:T.Z]/g, '')
+  .slice(0, 17);
 const jobName = `mnist-mlp-${stamp}`;
 const request = {
   TrainingJobName: jobName,
@@ -47,7 +53,9 @@ const request = {
   },
   InputDataConfig: ['train', 'validation'].map((folder) => ({
     ChannelName: folder === 'train' ? 'training' : 'validation',
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(join(data, folder)).href } },
+    DataSource: {
+      S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(join(data, folder)).href },
+    },
   })),
   OutputDataConfig: { S3OutputPath: pathToFileURL(join(work, 'output')).href },
   ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
@@ -61,18 +69,35 @@ process.stderr.write(`\nRunning ${jobName} on the local engine (store ${store})\
 const smw = join(root, 'bin', 'smw');
 const created = spawnSync(
   process.execPath,
-  [smw, '--store', store, 'create-training-job', '--cli-input-json', pathToFileURL(requestFile).href, '--wait'],
+  [
+    smw,
+    '--store',
+    store,
+    'create-training-job',
+    '--cli-input-json',
+    pathToFileURL(requestFile).href,
+    '--wait',
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
 );
 if (created.status !== 0) {
   process.stderr.write(created.stdout ?? '');
-  process.stderr.write(`\nThe demo job did not complete (exit ${created.status}). Its log: node bin/smw --store ${store} logs ${jobName}\n`);
+  process.stderr.write(
+    `\nThe demo job did not complete (exit ${created.status}). Its log: node bin/smw --store ${store} logs ${jobName}\n`,
+  );
   process.exit(created.status ?? 1);
 }
 const job = JSON.parse(created.stdout);
 const artifact = fileURLToPath(job.ModelArtifacts.S3ModelArtifacts);
-process.stdout.write(`\nTraining job ${job.TrainingJobName}: ${job.TrainingJobStatus} in ${job.TrainingTimeInSeconds} s\n`);
-for (const metric of job.FinalMetricDataList) process.stdout.write(`  ${metric.MetricName.padEnd(20)} ${metric.Value}\n`);
-process.stdout.write(`Model artifact: ${artifact} (${existsSync(artifact) ? 'written' : 'MISSING'})\n`);
-process.stdout.write(`Request: ${requestFile}\nLog: node bin/smw --store ${store} logs ${jobName}\n`);
+process.stdout.write(
+  `\nTraining job ${job.TrainingJobName}: ${job.TrainingJobStatus} in ${job.TrainingTimeInSeconds} s\n`,
+);
+for (const metric of job.FinalMetricDataList)
+  process.stdout.write(`  ${metric.MetricName.padEnd(20)} ${metric.Value}\n`);
+process.stdout.write(
+  `Model artifact: ${artifact} (${existsSync(artifact) ? 'written' : 'MISSING'})\n`,
+);
+process.stdout.write(
+  `Request: ${requestFile}\nLog: node bin/smw --store ${store} logs ${jobName}\n`,
+);
 if (!existsSync(artifact)) process.exit(1);

@@ -23,7 +23,8 @@ const batchSize = Number(args.batch_size ?? 32);
 const hidden = Number(args.hidden_units ?? 64);
 const seed = Number(args.seed ?? 1);
 for (const [name, value] of Object.entries({ epochs, learningRate, batchSize, hidden })) {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`hyperparameter ${name} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`hyperparameter ${name} must be a positive number`);
 }
 
 function readChannel(name) {
@@ -35,7 +36,8 @@ function readChannel(name) {
   const y = new Int32Array(rows.length);
   rows.forEach((row, r) => {
     const values = row.split(',');
-    if (values.length !== 785) throw new Error(`${file} line ${r + 1}: expected 785 columns, got ${values.length}`);
+    if (values.length !== 785)
+      throw new Error(`${file} line ${r + 1}: expected 785 columns, got ${values.length}`);
     y[r] = Number(values[0]);
     for (let j = 0; j < 784; j++) x[r * 784 + j] = Number(values[j + 1]) / 255;
   });
@@ -51,7 +53,8 @@ function random() {
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
-const gaussian = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+const gaussian = () =>
+  Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 
 const train = readChannel('training');
 const validation = readChannel('validation');
@@ -108,7 +111,9 @@ const gb2 = new Float32Array(K);
 const h = new Float32Array(H);
 const p = new Float32Array(K);
 const dh = new Float32Array(H);
-console.log(`training on ${train.n} samples, validating on ${validation.n}; epochs=${epochs} lr=${learningRate} batch=${batchSize} hidden=${H}`);
+console.log(
+  `training on ${train.n} samples, validating on ${validation.n}; epochs=${epochs} lr=${learningRate} batch=${batchSize} hidden=${H}`,
+);
 for (let epoch = 1; epoch <= epochs && !stopping; epoch++) {
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -157,6 +162,15 @@ for (let epoch = 1; epoch <= epochs && !stopping; epoch++) {
 const modelDir = process.env.SM_MODEL_DIR;
 fs.writeFileSync(
   path.join(modelDir, 'model.json'),
-  JSON.stringify({ layers: [D, H, K], activation: 'relu', w1: [...w1], b1: [...b1], w2: [...w2], b2: [...b2] }),
+  JSON.stringify({
+    layers: [D, H, K],
+    activation: 'relu',
+    w1: [...w1],
+    b1: [...b1],
+    w2: [...w2],
+    b2: [...b2],
+  }),
 );
-console.log(`saved the model to ${path.join(modelDir, 'model.json')}${stopping ? ' (stopped early)' : ''}`);
+console.log(
+  `saved the model to ${path.join(modelDir, 'model.json')}${stopping ? ' (stopped early)' : ''}`,
+);

@@ -20,6 +20,8 @@ export function createBackend(settings: BackendSettings): SageMakerBackend {
   return new LocalBackend({
     storeDir: settings.storeDir || defaultStoreDir(),
     runnerPath: join(settings.distDir, 'runner.js'),
-    ...(settings.stopGraceSeconds !== undefined ? { stopGraceSeconds: settings.stopGraceSeconds } : {}),
+    ...(settings.stopGraceSeconds !== undefined
+      ? { stopGraceSeconds: settings.stopGraceSeconds }
+      : {}),
   });
 }

@@ -60,7 +60,11 @@ export async function followLog(
   let position = 0;
   for (;;) {
     // Decide whether this is the last read before reading, so no line written at the end is missed.
-    const ended = !follow || isTerminalStatus((await backend.describeTrainingJob({ TrainingJobName: name })).TrainingJobStatus);
+    const ended =
+      !follow ||
+      isTerminalStatus(
+        (await backend.describeTrainingJob({ TrainingJobName: name })).TrainingJobStatus,
+      );
     for (;;) {
       const chunk = await backend.readTrainingJobLog(name, position);
       if (chunk.text) out.write(chunk.text);

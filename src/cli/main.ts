@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { SageMakerBackend } from '../backends/backend';
 import { createBackend } from '../backends/createBackend';
 import { SageMakerError } from '../model/errors';
-import type { CreateTrainingJobRequest, DescribeTrainingJobResponse, ListTrainingJobsRequest } from '../model/types';
+import type {
+  CreateTrainingJobRequest,
+  DescribeTrainingJobResponse,
+  ListTrainingJobsRequest,
+} from '../model/types';
 import { followLog, waitForTrainingJob } from './follow';
 
 export const EXIT_JOB_FAILED = 1;
@@ -42,11 +46,16 @@ function print(value: unknown): void {
 function readCliInputJson(value: string): unknown {
   let text = value;
   if (value.startsWith('file://')) {
-    const path = value.startsWith('file:///') ? fileURLToPath(value) : value.slice('file://'.length);
+    const path = value.startsWith('file:///')
+      ? fileURLToPath(value)
+      : value.slice('file://'.length);
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new CliError(`cannot read --cli-input-json ${value}: ${(err as Error).message}`, EXIT_USAGE);
+      throw new CliError(
+        `cannot read --cli-input-json ${value}: ${(err as Error).message}`,
+        EXIT_USAGE,
+      );
     }
   }
   try {
@@ -59,7 +68,8 @@ function readCliInputJson(value: string): unknown {
 function positiveInt(name: string) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive integer, got ${value}`, EXIT_USAGE);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliError(`${name} must be a positive integer, got ${value}`, EXIT_USAGE);
     return n;
   };
 }
@@ -67,7 +77,11 @@ function positiveInt(name: string) {
 export function buildProgram(distDir: string): Command {
   const program = new Command('smw')
     .description('SageMaker Workbench: SageMaker training jobs on the local engine or on AWS')
-    .addOption(new Option('--backend <backend>', 'where jobs run').choices(['local', 'aws']).default('local'))
+    .addOption(
+      new Option('--backend <backend>', 'where jobs run')
+        .choices(['local', 'aws'])
+        .default('local'),
+    )
     .option('--store <dir>', 'local job store folder (default: $SMW_STORE or ~/.smw)')
     .showHelpAfterError()
     .exitOverride();
@@ -112,7 +126,15 @@ export function buildProgram(distDir: string): Command {
     .command('list-training-jobs')
     .description('list training jobs (all pages unless --max-results is given)')
     .option('--name-contains <text>')
-    .addOption(new Option('--status-equals <status>').choices(['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']))
+    .addOption(
+      new Option('--status-equals <status>').choices([
+        'InProgress',
+        'Completed',
+        'Failed',
+        'Stopping',
+        'Stopped',
+      ]),
+    )
     .addOption(new Option('--sort-by <key>').choices(['Name', 'CreationTime', 'Status']))
     .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
     .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
@@ -121,18 +143,28 @@ export function buildProgram(distDir: string): Command {
       const backend = backendOf(command);
       const request: ListTrainingJobsRequest = {
         ...(options.nameContains ? { NameContains: String(options.nameContains) } : {}),
-        ...(options.statusEquals ? { StatusEquals: options.statusEquals as ListTrainingJobsRequest['StatusEquals'] } : {}),
+        ...(options.statusEquals
+          ? { StatusEquals: options.statusEquals as ListTrainingJobsRequest['StatusEquals'] }
+          : {}),
         ...(options.sortBy ? { SortBy: options.sortBy as ListTrainingJobsRequest['SortBy'] } : {}),
-        ...(options.sortOrder ? { SortOrder: options.sortOrder as ListTrainingJobsRequest['SortOrder'] } : {}),
+        ...(options.sortOrder
+          ? { SortOrder: options.sortOrder as ListTrainingJobsRequest['SortOrder'] }
+          : {}),
         ...(options.nextToken ? { NextToken: String(options.nextToken) } : {}),
       };
       if (options.maxResults !== undefined) {
-        return print(await backend.listTrainingJobs({ ...request, MaxResults: Number(options.maxResults) }));
+        return print(
+          await backend.listTrainingJobs({ ...request, MaxResults: Number(options.maxResults) }),
+        );
       }
       const all = [];
       let token = request.NextToken;
       do {
-        const page = await backend.listTrainingJobs({ ...request, ...(token ? { NextToken: token } : {}), MaxResults: 100 });
+        const page = await backend.listTrainingJobs({
+          ...request,
+          ...(token ? { NextToken: token } : {}),
+          MaxResults: 100,
+        });
         all.push(...(page.TrainingJobSummaries ?? []));
         token = page.NextToken;
       } while (token);
@@ -150,7 +182,10 @@ export function buildProgram(distDir: string): Command {
       if (options.wait) {
         const job = await waitForTrainingJob(backend, options.trainingJobName, process.stderr);
         if (job.TrainingJobStatus !== 'Stopped') {
-          throw new CliError(`${job.TrainingJobName} ended ${job.TrainingJobStatus}, not Stopped`, EXIT_JOB_FAILED);
+          throw new CliError(
+            `${job.TrainingJobName} ended ${job.TrainingJobStatus}, not Stopped`,
+            EXIT_JOB_FAILED,
+          );
         }
         print(job);
       }
@@ -172,7 +207,10 @@ async function finish(job: DescribeTrainingJobResponse): Promise<void> {
   print(job);
   if (job.TrainingJobStatus !== 'Completed') {
     const reason = job.FailureReason ? `: ${job.FailureReason}` : '';
-    throw new CliError(`training job ${job.TrainingJobName} ended ${job.TrainingJobStatus}${reason}`, EXIT_JOB_FAILED);
+    throw new CliError(
+      `training job ${job.TrainingJobName} ended ${job.TrainingJobStatus}${reason}`,
+      EXIT_JOB_FAILED,
+    );
   }
 }
 

@@ -3,10 +3,7 @@
  * AWS SDK uses) and a message that says what is wrong and what to do.
  */
 export type SageMakerErrorName =
-  | 'ValidationException'
-  | 'ResourceNotFound'
-  | 'ResourceInUse'
-  | 'ResourceLimitExceeded';
+  'ValidationException' | 'ResourceNotFound' | 'ResourceInUse' | 'ResourceLimitExceeded';
 
 export class SageMakerError extends Error {
   constructor(

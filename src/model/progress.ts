@@ -20,21 +20,34 @@ export function elapsedMs(job: DescribeTrainingJobResponse, now = Date.now()): n
 export function formatMetricValue(value: number): string {
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+    ? value.toExponential(3)
+    : String(Number(value.toPrecision(4)));
 }
 
 /** Latest value of each metric: from the live series when given, else FinalMetricDataList. */
-export function latestMetrics(job: DescribeTrainingJobResponse, series?: readonly MetricPoint[]): [string, number][] {
+export function latestMetrics(
+  job: DescribeTrainingJobResponse,
+  series?: readonly MetricPoint[],
+): [string, number][] {
   const latest = new Map<string, number>();
   if (series && series.length) for (const p of series) latest.set(p.name, p.value);
-  else for (const m of job.FinalMetricDataList ?? []) if (m.MetricName && m.Value !== undefined) latest.set(m.MetricName, m.Value);
+  else
+    for (const m of job.FinalMetricDataList ?? [])
+      if (m.MetricName && m.Value !== undefined) latest.set(m.MetricName, m.Value);
   return [...latest];
 }
 
 /** e.g. "InProgress (Training) - 01:12 - loss=0.231". */
-export function progressLine(job: DescribeTrainingJobResponse, series?: readonly MetricPoint[], maxMetrics = 2): string {
+export function progressLine(
+  job: DescribeTrainingJobResponse,
+  series?: readonly MetricPoint[],
+  maxMetrics = 2,
+): string {
   const status =
-    job.TrainingJobStatus === 'InProgress' && job.SecondaryStatus && job.SecondaryStatus !== 'Starting'
+    job.TrainingJobStatus === 'InProgress' &&
+    job.SecondaryStatus &&
+    job.SecondaryStatus !== 'Starting'
       ? `${job.TrainingJobStatus} (${job.SecondaryStatus})`
       : job.SecondaryStatus === 'MaxRuntimeExceeded'
         ? `${job.TrainingJobStatus} (MaxRuntimeExceeded)`

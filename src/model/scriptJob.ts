@@ -17,7 +17,11 @@ export const DEFAULT_METRIC_DEFINITIONS: MetricDefinition[] = [
 
 /** `base-YYYY-MM-DD-HH-MM-SS-mmm`, the SageMaker Python SDK's naming, cut to the 63-character limit. */
 export function timestampedJobName(base: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:T.Z]/g, ' ').trim().split(/\s+/);
+  const stamp = now
+    .toISOString()
+    .replace(/[-:T.Z]/g, ' ')
+    .trim()
+    .split(/\s+/);
   const suffix = `${stamp[0]}-${stamp[1]}-${stamp[2]}-${stamp[3]}-${stamp[4]}-${stamp[5]}-${stamp[6]}`;
   const cleaned =
     base
@@ -62,7 +66,11 @@ export function scriptJobRequest(options: ScriptJobOptions): CreateTrainingJobRe
           InputDataConfig: channels.map(([name, path]) => ({
             ChannelName: name,
             DataSource: {
-              S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(path).href, S3DataDistributionType: 'FullyReplicated' },
+              S3DataSource: {
+                S3DataType: 'S3Prefix',
+                S3Uri: pathToFileURL(path).href,
+                S3DataDistributionType: 'FullyReplicated',
+              },
             },
           })),
         }
@@ -76,7 +84,10 @@ export function scriptJobRequest(options: ScriptJobOptions): CreateTrainingJobRe
 /** `a=1 b=two` -> { a: '1', b: 'two' }; an error names the first bad pair. */
 export function parseKeyValues(text: string, separator = /\s+/): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const pair of text.split(separator).map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(separator)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`"${pair}" is not name=value`);
     const name = pair.slice(0, eq).trim();
@@ -95,7 +106,9 @@ export function parseMetricDefinitions(text: string): MetricDefinition[] {
       throw new Error(`the regex of ${Name} does not compile: ${(err as Error).message}`);
     }
     if (!/\((?!\?[:=!<])/.test(Regex) && !/\(\?<[A-Za-z]/.test(Regex)) {
-      throw new Error(`the regex of ${Name} needs a capture group around the value, e.g. ${Name}=([0-9.]+)`);
+      throw new Error(
+        `the regex of ${Name} needs a capture group around the value, e.g. ${Name}=([0-9.]+)`,
+      );
     }
     return { Name, Regex };
   });

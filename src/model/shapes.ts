@@ -13,7 +13,18 @@ interface MemberRef {
   shape: string;
 }
 interface Shape {
-  type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'blob';
+  type:
+    | 'structure'
+    | 'list'
+    | 'map'
+    | 'string'
+    | 'integer'
+    | 'long'
+    | 'float'
+    | 'double'
+    | 'boolean'
+    | 'timestamp'
+    | 'blob';
   required?: string[];
   members?: Record<string, MemberRef>;
   member?: MemberRef;
@@ -135,7 +146,10 @@ function check(shapeName: string, value: unknown, path: string, problems: ShapeP
       }
       checkLength(shape, [...value].length, 'characters', fail);
       if (shape.enum && !shape.enum.includes(value)) {
-        const list = shape.enum.length > 12 ? `${shape.enum.slice(0, 12).join(', ')}, ...` : shape.enum.join(', ');
+        const list =
+          shape.enum.length > 12
+            ? `${shape.enum.slice(0, 12).join(', ')}, ...`
+            : shape.enum.join(', ');
         fail(`must be one of ${list}; got ${describe(value)}`);
       } else if (shape.pattern) {
         const regex = patternOf(shapeName, shape.pattern);
@@ -170,7 +184,11 @@ function check(shapeName: string, value: unknown, path: string, problems: ShapeP
       if (typeof value !== 'boolean') fail(`must be true or false, got ${describe(value)}`);
       return;
     case 'timestamp':
-      if (!(value instanceof Date) && !(typeof value === 'string' && !Number.isNaN(Date.parse(value))) && typeof value !== 'number') {
+      if (
+        !(value instanceof Date) &&
+        !(typeof value === 'string' && !Number.isNaN(Date.parse(value))) &&
+        typeof value !== 'number'
+      ) {
         fail(`must be a timestamp, got ${describe(value)}`);
       }
       return;
@@ -180,13 +198,17 @@ function check(shapeName: string, value: unknown, path: string, problems: ShapeP
 }
 
 function checkLength(shape: Shape, length: number, unit: string, fail: (m: string) => void): void {
-  if (shape.min !== undefined && length < shape.min) fail(`must have at least ${shape.min} ${unit}, has ${length}`);
-  if (shape.max !== undefined && length > shape.max) fail(`must have at most ${shape.max} ${unit}, has ${length}`);
+  if (shape.min !== undefined && length < shape.min)
+    fail(`must have at least ${shape.min} ${unit}, has ${length}`);
+  if (shape.max !== undefined && length > shape.max)
+    fail(`must have at most ${shape.max} ${unit}, has ${length}`);
 }
 
 function checkRange(shape: Shape, value: number, fail: (m: string) => void): void {
-  if (shape.min !== undefined && value < shape.min) fail(`must be at least ${shape.min}, got ${value}`);
-  if (shape.max !== undefined && value > shape.max) fail(`must be at most ${shape.max}, got ${value}`);
+  if (shape.min !== undefined && value < shape.min)
+    fail(`must be at least ${shape.min}, got ${value}`);
+  if (shape.max !== undefined && value > shape.max)
+    fail(`must be at most ${shape.max}, got ${value}`);
 }
 
 function join(path: string, name: string): string {
@@ -194,7 +216,11 @@ function join(path: string, name: string): string {
 }
 
 /** Problems of an operation's request (`input`) or answer (`output`); empty when valid. */
-export function validateShape(operation: OperationName, direction: 'input' | 'output', value: unknown): ShapeProblem[] {
+export function validateShape(
+  operation: OperationName,
+  direction: 'input' | 'output',
+  value: unknown,
+): ShapeProblem[] {
   const shapeName = operations[operation]?.[direction];
   if (!shapeName) throw new Error(`operation ${operation} has no ${direction} shape`);
   const problems: ShapeProblem[] = [];
@@ -217,7 +243,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

@@ -30,7 +30,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     registerStatusBar(services, trainingJobs);
     return { services, trainingJobs };
   } catch (err) {
-    void vscode.window.showErrorMessage(`SageMaker Workbench failed to start: ${(err as Error).message}`);
+    void vscode.window.showErrorMessage(
+      `SageMaker Workbench failed to start: ${(err as Error).message}`,
+    );
     throw err;
   }
 }

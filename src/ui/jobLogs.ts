@@ -26,7 +26,12 @@ export class JobLogs implements vscode.Disposable {
   async show(name: string): Promise<vscode.OutputChannel> {
     let log = this.logs.get(name);
     if (!log) {
-      log = { channel: vscode.window.createOutputChannel(`SageMaker Job: ${name}`), position: 0, done: false, reading: false };
+      log = {
+        channel: vscode.window.createOutputChannel(`SageMaker Job: ${name}`),
+        position: 0,
+        done: false,
+        reading: false,
+      };
       this.logs.set(name, log);
     }
     log.channel.show(true);
@@ -41,7 +46,9 @@ export class JobLogs implements vscode.Disposable {
     log.reading = true;
     try {
       const backend = this.services.backend;
-      const ended = isTerminalStatus((await backend.describeTrainingJob({ TrainingJobName: name })).TrainingJobStatus);
+      const ended = isTerminalStatus(
+        (await backend.describeTrainingJob({ TrainingJobName: name })).TrainingJobStatus,
+      );
       for (;;) {
         const chunk = await backend.readTrainingJobLog(name, log.position);
         if (chunk.text) log.channel.append(chunk.text);
@@ -51,7 +58,9 @@ export class JobLogs implements vscode.Disposable {
       if (ended) {
         log.done = true;
         const job = await backend.describeTrainingJob({ TrainingJobName: name });
-        log.channel.appendLine(`--- ${name} ${job.TrainingJobStatus}${job.FailureReason ? `: ${job.FailureReason}` : ''}`);
+        log.channel.appendLine(
+          `--- ${name} ${job.TrainingJobStatus}${job.FailureReason ? `: ${job.FailureReason}` : ''}`,
+        );
       }
     } catch (err) {
       log.channel.appendLine(`--- could not read the log: ${(err as Error).message}`);

@@ -6,7 +6,11 @@ import type { TrainingJobsTree } from './trees/trainingJobsTree';
 import type { Services } from './services';
 
 export function registerStatusBar(services: Services, tree: TrainingJobsTree): void {
-  const item = vscode.window.createStatusBarItem('sagemakerWorkbench.runningJobs', vscode.StatusBarAlignment.Left, 10);
+  const item = vscode.window.createStatusBarItem(
+    'sagemakerWorkbench.runningJobs',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   item.name = 'SageMaker Training Jobs';
   item.command = `${VIEWS.trainingJobs}.focus`;
   services.context.subscriptions.push(
@@ -18,8 +22,12 @@ export function registerStatusBar(services: Services, tree: TrainingJobsTree): v
       }
       const latest = running[0];
       item.text = `$(sync~spin) ${running.length === 1 ? latest.name : `${running.length} training jobs`}`;
-      item.tooltip = running.map((j) => `${j.name}: ${progressLine(j.job, j.metrics, 2)}`).join('\n');
-      item.accessibilityInformation = { label: `${running.length} SageMaker training jobs running` };
+      item.tooltip = running
+        .map((j) => `${j.name}: ${progressLine(j.job, j.metrics, 2)}`)
+        .join('\n');
+      item.accessibilityInformation = {
+        label: `${running.length} SageMaker training jobs running`,
+      };
       item.show();
     }),
   );

@@ -19,7 +19,11 @@ function smw(store: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 function setup() {
   const root = tempDir('smw-cli-');
   const store = join(root, 'store');
-  writeScript(root, 'train.py', 'import time\nfor i in range(3):\n    print(f"loss={1/(i+1):.3f}", flush=True)\n');
+  writeScript(
+    root,
+    'train.py',
+    'import time\nfor i in range(3):\n    print(f"loss={1/(i+1):.3f}", flush=True)\n',
+  );
   const requestFile = join(root, 'req.json');
   writeFileSync(requestFile, JSON.stringify(scriptRequest(root, 'cli-job', 'train.py')));
   return { root, store, requestFile };
@@ -27,7 +31,12 @@ function setup() {
 
 test('create --wait prints the final description as JSON and progress on stderr', () => {
   const { root, store, requestFile } = setup();
-  const result = smw(store, ['create-training-job', '--cli-input-json', `file://${requestFile}`, '--wait']);
+  const result = smw(store, [
+    'create-training-job',
+    '--cli-input-json',
+    `file://${requestFile}`,
+    '--wait',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const job = JSON.parse(result.stdout);
   assert.equal(job.TrainingJobStatus, 'Completed');
@@ -40,21 +49,32 @@ test('create --wait prints the final description as JSON and progress on stderr'
   assert.equal(JSON.parse(described.stdout).TrainingJobArn, job.TrainingJobArn);
 
   const listed = smw(store, ['list-training-jobs']);
-  assert.deepEqual(JSON.parse(listed.stdout).TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName), ['cli-job']);
+  assert.deepEqual(
+    JSON.parse(listed.stdout).TrainingJobSummaries.map(
+      (s: { TrainingJobName: string }) => s.TrainingJobName,
+    ),
+    ['cli-job'],
+  );
 
   const logs = smw(store, ['logs', 'cli-job']);
   assert.equal(logs.stdout, 'loss=1.000\nloss=0.500\nloss=0.333\n');
 
   const again = smw(store, ['create-training-job', '--cli-input-json', `file://${requestFile}`]);
   assert.equal(again.code, 254);
-  assert.equal(again.stderr, 'smw: An error occurred (ResourceInUse): Training job "cli-job" already exists; choose another TrainingJobName.\n');
+  assert.equal(
+    again.stderr,
+    'smw: An error occurred (ResourceInUse): Training job "cli-job" already exists; choose another TrainingJobName.\n',
+  );
 });
 
 test('errors are one line with AWS CLI exit codes', () => {
   const { root, store } = setup();
   const missing = smw(store, ['describe-training-job', '--training-job-name', 'nope']);
   assert.equal(missing.code, 254);
-  assert.match(missing.stderr, /^smw: An error occurred \(ResourceNotFound\): .*"nope" does not exist.*\n$/);
+  assert.match(
+    missing.stderr,
+    /^smw: An error occurred \(ResourceNotFound\): .*"nope" does not exist.*\n$/,
+  );
   assert.equal(missing.stderr.split('\n').length, 2);
 
   const badName = smw(store, ['describe-training-job', '--training-job-name', 'bad_name']);
@@ -62,11 +82,19 @@ test('errors are one line with AWS CLI exit codes', () => {
   assert.match(badName.stderr, /ValidationException/);
 
   writeFileSync(join(root, 'broken.json'), '{"TrainingJobName": ');
-  const broken = smw(store, ['create-training-job', '--cli-input-json', `file://${join(root, 'broken.json')}`]);
+  const broken = smw(store, [
+    'create-training-job',
+    '--cli-input-json',
+    `file://${join(root, 'broken.json')}`,
+  ]);
   assert.equal(broken.code, 252);
   assert.match(broken.stderr, /^smw: --cli-input-json is not valid JSON/);
 
-  const noFile = smw(store, ['create-training-job', '--cli-input-json', 'file:///no/such/req.json']);
+  const noFile = smw(store, [
+    'create-training-job',
+    '--cli-input-json',
+    'file:///no/such/req.json',
+  ]);
   assert.equal(noFile.code, 252);
   assert.match(noFile.stderr, /cannot read --cli-input-json/);
 
@@ -77,7 +105,11 @@ test('errors are one line with AWS CLI exit codes', () => {
   assert.equal(missingOption.code, 252);
   assert.match(missingOption.stderr, /--training-job-name/);
 
-  const invalid = smw(store, ['create-training-job', '--cli-input-json', '{"TrainingJobName":"x"}']);
+  const invalid = smw(store, [
+    'create-training-job',
+    '--cli-input-json',
+    '{"TrainingJobName":"x"}',
+  ]);
   assert.equal(invalid.code, 254);
   assert.match(invalid.stderr, /ValidationException.*RoleArn is required/);
 });
@@ -87,24 +119,45 @@ test('a failed job waited for exits 1 with the reason', () => {
   writeScript(root, 'boom.py', 'raise SystemExit("data.csv has no rows")\n');
   const file = join(root, 'boom.json');
   writeFileSync(file, JSON.stringify(scriptRequest(root, 'boom-job', 'boom.py')));
-  const result = smw(store, ['create-training-job', '--cli-input-json', `file://${file}`, '--wait']);
+  const result = smw(store, [
+    'create-training-job',
+    '--cli-input-json',
+    `file://${file}`,
+    '--wait',
+  ]);
   assert.equal(result.code, 1);
   assert.equal(JSON.parse(result.stdout).TrainingJobStatus, 'Failed');
-  assert.match(result.stderr, /smw: training job boom-job ended Failed: AlgorithmError: .*data\.csv has no rows/);
+  assert.match(
+    result.stderr,
+    /smw: training job boom-job ended Failed: AlgorithmError: .*data\.csv has no rows/,
+  );
 });
 
 test('logs --follow streams until the job ends; stop-training-job --wait stops it', async () => {
   const { root, store } = setup();
-  writeScript(root, 'ticker.py', 'import time\nfor i in range(600):\n    print(f"tick {i}", flush=True)\n    time.sleep(0.05)\n');
+  writeScript(
+    root,
+    'ticker.py',
+    'import time\nfor i in range(600):\n    print(f"tick {i}", flush=True)\n    time.sleep(0.05)\n',
+  );
   const file = join(root, 'ticker.json');
   writeFileSync(file, JSON.stringify(scriptRequest(root, 'ticker-job', 'ticker.py')));
   assert.equal(smw(store, ['create-training-job', '--cli-input-json', `file://${file}`]).code, 0);
-  const follower = spawn(process.execPath, [SMW, '--store', store, 'logs', 'ticker-job', '--follow']);
+  const follower = spawn(process.execPath, [
+    SMW,
+    '--store',
+    store,
+    'logs',
+    'ticker-job',
+    '--follow',
+  ]);
   let followed = '';
   follower.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()));
   const followerExit = new Promise<number | null>((resolve) => follower.on('exit', resolve));
   while (!followed.includes('tick 3')) await new Promise((r) => setTimeout(r, 50));
-  const stopped = smw(store, ['stop-training-job', '--training-job-name', 'ticker-job', '--wait'], { SMW_STOP_GRACE_SECONDS: '2' });
+  const stopped = smw(store, ['stop-training-job', '--training-job-name', 'ticker-job', '--wait'], {
+    SMW_STOP_GRACE_SECONDS: '2',
+  });
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.equal(JSON.parse(stopped.stdout).TrainingJobStatus, 'Stopped');
   assert.equal(await followerExit, 0, 'logs --follow ends when the job ends');

@@ -21,7 +21,10 @@ interface Item {
 }
 
 const botocore = spawnSync('python3', ['-c', 'import botocore'], { encoding: 'utf8' });
-const skip = botocore.status !== 0 ? `botocore is not installed (python3 -c "import botocore" failed); fidelity not checked` : false;
+const skip =
+  botocore.status !== 0
+    ? `botocore is not installed (python3 -c "import botocore" failed); fidelity not checked`
+    : false;
 
 function check(items: Item[]): void {
   const output = execFileSync('python3', [join(REPO_ROOT, 'test', 'fidelity', 'check_shapes.py')], {
@@ -36,65 +39,120 @@ function check(items: Item[]): void {
 
 /** CreateTrainingJob requests shown in README.md and docs/*.md (```json blocks with a TrainingJobName). */
 function documentedRequests(): Item[] {
-  const files = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const files = [
+    'README.md',
+    ...readdirSync(join(REPO_ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join('docs', f)),
+  ];
   const items: Item[] = [];
   for (const file of files) {
     const text = readFileSync(join(REPO_ROOT, file), 'utf8');
     for (const [index, match] of [...text.matchAll(/```json\n([\s\S]*?)```/g)].entries()) {
       if (!match[1].includes('"TrainingJobName"')) continue;
-      items.push({ label: `${file} json block ${index + 1}`, operation: 'CreateTrainingJob', direction: 'input', value: JSON.parse(match[1]) });
+      items.push({
+        label: `${file} json block ${index + 1}`,
+        operation: 'CreateTrainingJob',
+        direction: 'input',
+        value: JSON.parse(match[1]),
+      });
     }
   }
   return items;
 }
 
-test('requests from the docs, the examples, the CLI and the editor pass SageMaker validation', { skip }, () => {
-  const items = documentedRequests();
-  assert.ok(items.length >= 2, `the docs show request examples (found ${items.length})`);
-  const demo = join(REPO_ROOT, '.demo', 'request.json');
-  if (existsSync(demo)) items.push({ label: 'demo request', operation: 'CreateTrainingJob', direction: 'input', value: JSON.parse(readFileSync(demo, 'utf8')) });
-  items.push({
-    label: 'Run Training Script Locally request',
-    operation: 'CreateTrainingJob',
-    direction: 'input',
-    value: scriptJobRequest({
-      script: '/home/me/project/train.py',
-      channels: { training: '/home/me/data/train' },
-      hyperParameters: { epochs: '3' },
-      outputUri: 'file:///home/me/.smw/output',
-    }),
-  });
-  items.push({ label: 'test request', operation: 'CreateTrainingJob', direction: 'input', value: scriptRequest('/tmp/x', 'a-job', 'train.py') });
-  check(items);
-});
+test(
+  'requests from the docs, the examples, the CLI and the editor pass SageMaker validation',
+  { skip },
+  () => {
+    const items = documentedRequests();
+    assert.ok(items.length >= 2, `the docs show request examples (found ${items.length})`);
+    const demo = join(REPO_ROOT, '.demo', 'request.json');
+    if (existsSync(demo))
+      items.push({
+        label: 'demo request',
+        operation: 'CreateTrainingJob',
+        direction: 'input',
+        value: JSON.parse(readFileSync(demo, 'utf8')),
+      });
+    items.push({
+      label: 'Run Training Script Locally request',
+      operation: 'CreateTrainingJob',
+      direction: 'input',
+      value: scriptJobRequest({
+        script: '/home/me/project/train.py',
+        channels: { training: '/home/me/data/train' },
+        hyperParameters: { epochs: '3' },
+        outputUri: 'file:///home/me/.smw/output',
+      }),
+    });
+    items.push({
+      label: 'test request',
+      operation: 'CreateTrainingJob',
+      direction: 'input',
+      value: scriptRequest('/tmp/x', 'a-job', 'train.py'),
+    });
+    check(items);
+  },
+);
 
-test('Describe, List and Create answers conform to the SageMaker output shapes', { skip }, async () => {
-  const { backend, root } = newBackend(1);
-  writeScript(root, 'ok.py', 'print("loss=0.25")\n');
-  writeScript(root, 'bad.py', 'import sys\nsys.exit("boom")\n');
-  writeScript(root, 'slow.sh', '#!/bin/sh\necho loss=1\nsleep 30\n');
-  const data = dataDir(root);
-  const channel = [{ ChannelName: 'training', DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: pathToFileURL(data).href } } }];
-  const created = await backend.createTrainingJob(scriptRequest(root, 'ok-job', 'ok.py', { InputDataConfig: channel }));
-  await backend.createTrainingJob(scriptRequest(root, 'bad-job', 'bad.py'));
-  await backend.createTrainingJob(scriptRequest(root, 'slow-job', 'slow.sh'));
-  const inProgress = await waitFor(backend, 'slow-job', (j) => j.SecondaryStatus === 'Training');
-  await backend.stopTrainingJob({ TrainingJobName: 'slow-job' });
-  const items: Item[] = [
-    { label: 'create', operation: 'CreateTrainingJob', direction: 'output', value: created },
-    { label: 'describe in progress', operation: 'DescribeTrainingJob', direction: 'output', value: json(inProgress) },
-  ];
-  for (const name of ['ok-job', 'bad-job', 'slow-job']) {
-    const job = await waitFor(backend, name);
-    items.push({ label: `describe ${name} (${job.TrainingJobStatus})`, operation: 'DescribeTrainingJob', direction: 'output', value: json(job) });
-  }
-  items.push({ label: 'list', operation: 'ListTrainingJobs', direction: 'output', value: json(await backend.listTrainingJobs({ MaxResults: 2 })) });
-  assert.deepEqual(
-    items.filter((i) => i.label.startsWith('describe ') && i.label.includes('(')).map((i) => (i.value as { TrainingJobStatus: string }).TrainingJobStatus),
-    ['Completed', 'Failed', 'Stopped'],
-  );
-  check(items);
-});
+test(
+  'Describe, List and Create answers conform to the SageMaker output shapes',
+  { skip },
+  async () => {
+    const { backend, root } = newBackend(1);
+    writeScript(root, 'ok.py', 'print("loss=0.25")\n');
+    writeScript(root, 'bad.py', 'import sys\nsys.exit("boom")\n');
+    writeScript(root, 'slow.sh', '#!/bin/sh\necho loss=1\nsleep 30\n');
+    const data = dataDir(root);
+    const channel = [
+      {
+        ChannelName: 'training',
+        DataSource: {
+          S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: pathToFileURL(data).href },
+        },
+      },
+    ];
+    const created = await backend.createTrainingJob(
+      scriptRequest(root, 'ok-job', 'ok.py', { InputDataConfig: channel }),
+    );
+    await backend.createTrainingJob(scriptRequest(root, 'bad-job', 'bad.py'));
+    await backend.createTrainingJob(scriptRequest(root, 'slow-job', 'slow.sh'));
+    const inProgress = await waitFor(backend, 'slow-job', (j) => j.SecondaryStatus === 'Training');
+    await backend.stopTrainingJob({ TrainingJobName: 'slow-job' });
+    const items: Item[] = [
+      { label: 'create', operation: 'CreateTrainingJob', direction: 'output', value: created },
+      {
+        label: 'describe in progress',
+        operation: 'DescribeTrainingJob',
+        direction: 'output',
+        value: json(inProgress),
+      },
+    ];
+    for (const name of ['ok-job', 'bad-job', 'slow-job']) {
+      const job = await waitFor(backend, name);
+      items.push({
+        label: `describe ${name} (${job.TrainingJobStatus})`,
+        operation: 'DescribeTrainingJob',
+        direction: 'output',
+        value: json(job),
+      });
+    }
+    items.push({
+      label: 'list',
+      operation: 'ListTrainingJobs',
+      direction: 'output',
+      value: json(await backend.listTrainingJobs({ MaxResults: 2 })),
+    });
+    assert.deepEqual(
+      items
+        .filter((i) => i.label.startsWith('describe ') && i.label.includes('('))
+        .map((i) => (i.value as { TrainingJobStatus: string }).TrainingJobStatus),
+      ['Completed', 'Failed', 'Stopped'],
+    );
+    check(items);
+  },
+);
 
 /** What the CLI prints: dates as ISO strings. */
 function json(value: unknown): unknown {

@@ -17,7 +17,14 @@ export function tempDir(prefix = 'smw-test-'): string {
 
 export function newBackend(stopGraceSeconds = 2): { backend: LocalBackend; root: string } {
   const root = tempDir();
-  return { backend: new LocalBackend({ storeDir: join(root, 'store'), runnerPath: RUNNER, stopGraceSeconds }), root };
+  return {
+    backend: new LocalBackend({
+      storeDir: join(root, 'store'),
+      runnerPath: RUNNER,
+      stopGraceSeconds,
+    }),
+    root,
+  };
 }
 
 /** Writes a script into `<root>/code/<name>` (executable) and returns its folder. */
@@ -29,7 +36,10 @@ export function writeScript(root: string, name: string, body: string): string {
   return dir;
 }
 
-export function dataDir(root: string, files: Record<string, string> = { 'train.csv': '1,hello\n0,world\n' }): string {
+export function dataDir(
+  root: string,
+  files: Record<string, string> = { 'train.csv': '1,hello\n0,world\n' },
+): string {
   const dir = join(root, 'data');
   mkdirSync(dir, { recursive: true });
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
@@ -50,7 +60,10 @@ export function scriptRequest(
       TrainingInputMode: 'File',
       MetricDefinitions: [{ Name: 'train:loss', Regex: 'loss=([0-9.]+)' }],
     },
-    HyperParameters: { sagemaker_program: program, sagemaker_submit_directory: pathToFileURL(join(root, 'code')).href },
+    HyperParameters: {
+      sagemaker_program: program,
+      sagemaker_submit_directory: pathToFileURL(join(root, 'code')).href,
+    },
     OutputDataConfig: { S3OutputPath: pathToFileURL(join(root, 'output')).href },
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
     StoppingCondition: { MaxRuntimeInSeconds: 120 },
@@ -61,14 +74,18 @@ export function scriptRequest(
 export async function waitFor(
   backend: LocalBackend,
   name: string,
-  until: (job: DescribeTrainingJobResponse) => boolean = (job) => isTerminalStatus(job.TrainingJobStatus),
+  until: (job: DescribeTrainingJobResponse) => boolean = (job) =>
+    isTerminalStatus(job.TrainingJobStatus),
   timeoutMs = 30_000,
 ): Promise<DescribeTrainingJobResponse> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await backend.describeTrainingJob({ TrainingJobName: name });
     if (until(job)) return job;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}; last status ${job.TrainingJobStatus}/${job.SecondaryStatus}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${name}; last status ${job.TrainingJobStatus}/${job.SecondaryStatus}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

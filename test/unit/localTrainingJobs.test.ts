@@ -29,12 +29,18 @@ test('a sagemaker_program script runs as SageMaker runs it and leaves model.tar.
   const data = dataDir(root);
   const request = scriptRequest(root, 'py-job', 'train.py', {
     InputDataConfig: [
-      { ChannelName: 'training', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(data).href } } },
+      {
+        ChannelName: 'training',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(data).href } },
+      },
     ],
   });
   request.HyperParameters = { ...request.HyperParameters, epochs: '3', learning_rate: '"0.1"' };
   const created = await backend.createTrainingJob(request);
-  assert.match(created.TrainingJobArn!, /^arn:aws:sagemaker:local:000000000000:training-job\/py-job$/);
+  assert.match(
+    created.TrainingJobArn!,
+    /^arn:aws:sagemaker:local:000000000000:training-job\/py-job$/,
+  );
   const job = await waitFor(backend, 'py-job');
   assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
   assert.equal(job.SecondaryStatus, 'Completed');
@@ -48,13 +54,18 @@ test('a sagemaker_program script runs as SageMaker runs it and leaves model.tar.
     [['train:loss', 0.3333]],
   );
   const series = await backend.getTrainingJobMetrics('py-job');
-  assert.deepEqual(series.map((p) => p.value), [1, 0.5, 0.3333]);
+  assert.deepEqual(
+    series.map((p) => p.value),
+    [1, 0.5, 0.3333],
+  );
 
   const artifact = join(root, 'output', 'py-job', 'output', 'model.tar.gz');
   assert.equal(job.ModelArtifacts!.S3ModelArtifacts, pathToFileURL(artifact).href);
   const listing = execFileSync('tar', ['tzf', artifact], { encoding: 'utf8' });
   assert.equal(listing.trim(), 'report.json');
-  const extracted = JSON.parse(execFileSync('tar', ['xzOf', artifact, 'report.json'], { encoding: 'utf8' }));
+  const extracted = JSON.parse(
+    execFileSync('tar', ['xzOf', artifact, 'report.json'], { encoding: 'utf8' }),
+  );
   assert.deepEqual(extracted.argv, ['--epochs', '3', '--learning_rate', '0.1']);
   assert.equal(extracted.hps_file.sagemaker_program, 'train.py');
   assert.equal(extracted.env.SM_HP_EPOCHS, '3');
@@ -88,22 +99,37 @@ test('ContainerEntrypoint + ContainerArguments run without a shell', async () =>
   const job = await waitFor(backend, 'entry-job');
   assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
   const log = await backend.readTrainingJobLog('entry-job', 0);
-  assert.equal(log.text, 'loss=0.25 $HOME ; rm -rf\n', 'arguments reach the process verbatim, no shell expansion');
+  assert.equal(
+    log.text,
+    'loss=0.25 $HOME ; rm -rf\n',
+    'arguments reach the process verbatim, no shell expansion',
+  );
   assert.equal(job.FinalMetricDataList![0].Value, 0.25);
 });
 
 test('a crashing script fails with the tail of its stderr as FailureReason', async () => {
   const { backend, root } = newBackend();
-  writeScript(root, 'crash.py', 'import sys\nprint("loss=0.9", flush=True)\nraise ValueError("bad batch size 0")\n');
+  writeScript(
+    root,
+    'crash.py',
+    'import sys\nprint("loss=0.9", flush=True)\nraise ValueError("bad batch size 0")\n',
+  );
   await backend.createTrainingJob(scriptRequest(root, 'crash-job', 'crash.py'));
   const job = await waitFor(backend, 'crash-job');
   assert.equal(job.TrainingJobStatus, 'Failed');
   assert.equal(job.SecondaryStatus, 'Failed');
-  assert.match(job.FailureReason!, /^AlgorithmError: .*crash\.py exited with code 1\. Last lines of stderr:/);
+  assert.match(
+    job.FailureReason!,
+    /^AlgorithmError: .*crash\.py exited with code 1\. Last lines of stderr:/,
+  );
   assert.match(job.FailureReason!, /ValueError: bad batch size 0/);
   assert.ok(job.FailureReason!.length <= 1024);
   assert.equal(job.FinalMetricDataList![0].Value, 0.9, 'metrics before the crash are kept');
-  assert.equal(existsSync(join(root, 'output', 'crash-job', 'output', 'model.tar.gz')), false, 'no model for a failed job');
+  assert.equal(
+    existsSync(join(root, 'output', 'crash-job', 'output', 'model.tar.gz')),
+    false,
+    'no model for a failed job',
+  );
 });
 
 test("a script's /opt/ml/output/failure file becomes the FailureReason, as on SageMaker", async () => {
@@ -148,7 +174,10 @@ for i in range(1000):
   assert.ok(Date.now() - started < 5000, 'ended well within the grace period');
   assert.equal(isAlive(pid), false);
   const artifact = join(root, 'output', 'stop-job', 'output', 'model.tar.gz');
-  assert.equal(execFileSync('tar', ['xzOf', artifact, 'partial.txt'], { encoding: 'utf8' }), 'saved on SIGTERM');
+  assert.equal(
+    execFileSync('tar', ['xzOf', artifact, 'partial.txt'], { encoding: 'utf8' }),
+    'saved on SIGTERM',
+  );
   await assert.rejects(backend.stopTrainingJob({ TrainingJobName: 'stop-job' }), /already Stopped/);
 });
 
@@ -167,7 +196,10 @@ test('a script that ignores SIGTERM is killed after the grace period', async () 
   const job = await waitFor(backend, 'stubborn-job');
   const took = Date.now() - started;
   assert.equal(job.TrainingJobStatus, 'Stopped');
-  assert.ok(took >= 900 && took < 6000, `SIGKILL came after the 1 s grace period (took ${took} ms)`);
+  assert.ok(
+    took >= 900 && took < 6000,
+    `SIGKILL came after the 1 s grace period (took ${took} ms)`,
+  );
   assert.equal(isAlive(pid), false);
 });
 
@@ -175,7 +207,9 @@ test('MaxRuntimeInSeconds is enforced: Stopped with SecondaryStatus MaxRuntimeEx
   const { backend, root } = newBackend(1);
   writeScript(root, 'sleepy.sh', '#!/bin/sh\necho loss=0.5\nsleep 30\n');
   await backend.createTrainingJob(
-    scriptRequest(root, 'runtime-job', 'sleepy.sh', { StoppingCondition: { MaxRuntimeInSeconds: 1 } }),
+    scriptRequest(root, 'runtime-job', 'sleepy.sh', {
+      StoppingCondition: { MaxRuntimeInSeconds: 1 },
+    }),
   );
   const job = await waitFor(backend, 'runtime-job');
   assert.equal(job.TrainingJobStatus, 'Stopped');
@@ -216,31 +250,91 @@ test('bad requests are refused with a clear error and leave nothing behind', asy
   const cases: [string, unknown, RegExp][] = [
     ['missing RoleArn', { ...base, RoleArn: undefined }, /RoleArn is required/],
     ['missing output', { ...base, OutputDataConfig: undefined }, /OutputDataConfig is required/],
-    ['bad name', { ...base, TrainingJobName: 'my_job' }, /TrainingJobName "my_job" is not valid: a job name is 1-63 letters/],
+    [
+      'bad name',
+      { ...base, TrainingJobName: 'my_job' },
+      /TrainingJobName "my_job" is not valid: a job name is 1-63 letters/,
+    ],
     ['long name', { ...base, TrainingJobName: 'a'.repeat(64) }, /at most 63 characters/],
     ['leading hyphen', { ...base, TrainingJobName: '-job' }, /TrainingJobName "-job" is not valid/],
-    ['typo field', { ...base, HyperParameter: {} }, /HyperParameter is not a field of CreateTrainingJobRequest \(did you mean HyperParameters\?\)/],
+    [
+      'typo field',
+      { ...base, HyperParameter: {} },
+      /HyperParameter is not a field of CreateTrainingJobRequest \(did you mean HyperParameters\?\)/,
+    ],
     [
       'missing entrypoint',
       { ...base, HyperParameters: {} },
       /needs a command: set AlgorithmSpecification.ContainerEntrypoint .* or the hyperparameters sagemaker_program/,
     ],
-    ['script not found', { ...base, HyperParameters: { ...base.HyperParameters, sagemaker_program: 'nope.py' } }, /"nope.py" was not found in/],
+    [
+      'script not found',
+      { ...base, HyperParameters: { ...base.HyperParameters, sagemaker_program: 'nope.py' } },
+      /"nope.py" was not found in/,
+    ],
     [
       'missing channel',
       {
         ...base,
         InputDataConfig: [
-          { ChannelName: 'training', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file:///does/not/exist' } } },
+          {
+            ChannelName: 'training',
+            DataSource: {
+              S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file:///does/not/exist' },
+            },
+          },
         ],
       },
       /channel "training" points at \/does\/not\/exist, which does not exist/,
     ],
-    ['s3 output locally', { ...base, OutputDataConfig: { S3OutputPath: 's3://bucket/out' } }, /not a local path: the local engine reads and writes file:\/\/ URIs/],
-    ['container image', { ...base, AlgorithmSpecification: { TrainingImage: '123.dkr.ecr.us-east-1.amazonaws.com/x:1', TrainingInputMode: 'File' } }, /cannot run on the local engine/],
-    ['entrypoint not found', { ...base, AlgorithmSpecification: { TrainingImage: 'local:process', TrainingInputMode: 'File', ContainerEntrypoint: ['/no/such/binary'] } }, /was not found or is not executable/],
-    ['bad metric regex', { ...base, AlgorithmSpecification: { TrainingImage: 'local:process', TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'loss', Regex: 'loss=([0-9' }] } }, /MetricDefinitions\[0\] \(loss\): the regex/],
-    ['two instances', { ...base, ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 10 } }, /InstanceCount is 2; the local engine runs a job on one instance/],
+    [
+      's3 output locally',
+      { ...base, OutputDataConfig: { S3OutputPath: 's3://bucket/out' } },
+      /not a local path: the local engine reads and writes file:\/\/ URIs/,
+    ],
+    [
+      'container image',
+      {
+        ...base,
+        AlgorithmSpecification: {
+          TrainingImage: '123.dkr.ecr.us-east-1.amazonaws.com/x:1',
+          TrainingInputMode: 'File',
+        },
+      },
+      /cannot run on the local engine/,
+    ],
+    [
+      'entrypoint not found',
+      {
+        ...base,
+        AlgorithmSpecification: {
+          TrainingImage: 'local:process',
+          TrainingInputMode: 'File',
+          ContainerEntrypoint: ['/no/such/binary'],
+        },
+      },
+      /was not found or is not executable/,
+    ],
+    [
+      'bad metric regex',
+      {
+        ...base,
+        AlgorithmSpecification: {
+          TrainingImage: 'local:process',
+          TrainingInputMode: 'File',
+          MetricDefinitions: [{ Name: 'loss', Regex: 'loss=([0-9' }],
+        },
+      },
+      /MetricDefinitions\[0\] \(loss\): the regex/,
+    ],
+    [
+      'two instances',
+      {
+        ...base,
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 10 },
+      },
+      /InstanceCount is 2; the local engine runs a job on one instance/,
+    ],
   ];
   for (const [label, request, message] of cases) {
     await assert.rejects(
@@ -253,7 +347,11 @@ test('bad requests are refused with a clear error and leave nothing behind', asy
       label,
     );
   }
-  assert.deepEqual(existsSync(backend.store.jobsDir) ? readdirSync(backend.store.jobsDir) : [], [], 'nothing was written');
+  assert.deepEqual(
+    existsSync(backend.store.jobsDir) ? readdirSync(backend.store.jobsDir) : [],
+    [],
+    'nothing was written',
+  );
 
   await backend.createTrainingJob(base);
   await assert.rejects(backend.createTrainingJob(base), (err: Error) => {
@@ -262,14 +360,20 @@ test('bad requests are refused with a clear error and leave nothing behind', asy
     return true;
   });
   await waitFor(backend, 'good-name');
-  await assert.rejects(backend.describeTrainingJob({ TrainingJobName: 'no-such-job' }), (err: Error) => err.name === 'ResourceNotFound');
+  await assert.rejects(
+    backend.describeTrainingJob({ TrainingJobName: 'no-such-job' }),
+    (err: Error) => err.name === 'ResourceNotFound',
+  );
 });
 
 test('a non-executable, non-Python program is refused with the fix', async () => {
   const { backend, root } = newBackend();
   writeScript(root, 'train.sh', 'echo hi\n');
   execFileSync('chmod', ['-x', join(root, 'code', 'train.sh')]);
-  await assert.rejects(backend.createTrainingJob(scriptRequest(root, 'noexec', 'train.sh')), /is not executable: run chmod \+x/);
+  await assert.rejects(
+    backend.createTrainingJob(scriptRequest(root, 'noexec', 'train.sh')),
+    /is not executable: run chmod \+x/,
+  );
 });
 
 test('a corrupt journal line is skipped and reported; the rest of the job is intact', async () => {
@@ -286,8 +390,14 @@ test('a corrupt journal line is skipped and reported; the rest of the job is int
   assert.equal(job.FinalMetricDataList![0].Value, 0.5);
   const warnings = await backend.getTrainingJobWarnings('journal-job');
   assert.equal(warnings.length, 2);
-  assert.match(warnings[0], /journal\.jsonl:3: corrupt line .* skipped - the other events are intact/);
-  assert.match(warnings[1], /incomplete last line \(the writer was interrupted mid-write\); skipped/);
+  assert.match(
+    warnings[0],
+    /journal\.jsonl:3: corrupt line .* skipped - the other events are intact/,
+  );
+  assert.match(
+    warnings[1],
+    /incomplete last line \(the writer was interrupted mid-write\); skipped/,
+  );
 });
 
 test('ListTrainingJobs filters, sorts and pages like SageMaker', async () => {
@@ -295,25 +405,45 @@ test('ListTrainingJobs filters, sorts and pages like SageMaker', async () => {
   writeScript(root, 'ok.sh', '#!/bin/sh\necho loss=1\n');
   writeScript(root, 'bad.sh', '#!/bin/sh\nexit 1\n');
   for (const name of ['alpha-1', 'beta-2', 'alpha-3']) {
-    await backend.createTrainingJob(scriptRequest(root, name, name === 'beta-2' ? 'bad.sh' : 'ok.sh'));
+    await backend.createTrainingJob(
+      scriptRequest(root, name, name === 'beta-2' ? 'bad.sh' : 'ok.sh'),
+    );
     await waitFor(backend, name);
     await new Promise((r) => setTimeout(r, 5));
   }
   const all = await backend.listTrainingJobs({});
-  assert.deepEqual(all.TrainingJobSummaries!.map((s) => s.TrainingJobName), ['alpha-1', 'beta-2', 'alpha-3']);
+  assert.deepEqual(
+    all.TrainingJobSummaries!.map((s) => s.TrainingJobName),
+    ['alpha-1', 'beta-2', 'alpha-3'],
+  );
   const desc = await backend.listTrainingJobs({ SortOrder: 'Descending' });
-  assert.deepEqual(desc.TrainingJobSummaries!.map((s) => s.TrainingJobName), ['alpha-3', 'beta-2', 'alpha-1']);
+  assert.deepEqual(
+    desc.TrainingJobSummaries!.map((s) => s.TrainingJobName),
+    ['alpha-3', 'beta-2', 'alpha-1'],
+  );
   const byName = await backend.listTrainingJobs({ SortBy: 'Name', NameContains: 'ALPHA' });
-  assert.deepEqual(byName.TrainingJobSummaries!.map((s) => s.TrainingJobName), ['alpha-1', 'alpha-3']);
+  assert.deepEqual(
+    byName.TrainingJobSummaries!.map((s) => s.TrainingJobName),
+    ['alpha-1', 'alpha-3'],
+  );
   const failed = await backend.listTrainingJobs({ StatusEquals: 'Failed' });
-  assert.deepEqual(failed.TrainingJobSummaries!.map((s) => s.TrainingJobName), ['beta-2']);
+  assert.deepEqual(
+    failed.TrainingJobSummaries!.map((s) => s.TrainingJobName),
+    ['beta-2'],
+  );
   const page1 = await backend.listTrainingJobs({ MaxResults: 2 });
   assert.equal(page1.TrainingJobSummaries!.length, 2);
   assert.ok(page1.NextToken);
   const page2 = await backend.listTrainingJobs({ MaxResults: 2, NextToken: page1.NextToken });
-  assert.deepEqual(page2.TrainingJobSummaries!.map((s) => s.TrainingJobName), ['alpha-3']);
+  assert.deepEqual(
+    page2.TrainingJobSummaries!.map((s) => s.TrainingJobName),
+    ['alpha-3'],
+  );
   assert.equal(page2.NextToken, undefined);
-  await assert.rejects(backend.listTrainingJobs({ NextToken: 'garbage' }), /NextToken is not a token this store issued/);
+  await assert.rejects(
+    backend.listTrainingJobs({ NextToken: 'garbage' }),
+    /NextToken is not a token this store issued/,
+  );
 });
 
 test('a hostile sourcedir.tar.gz cannot write outside the code folder', async () => {
@@ -323,8 +453,23 @@ test('a hostile sourcedir.tar.gz cannot write outside the code folder', async ()
   execFileSync('mkdir', ['-p', join(staging, 'a')]);
   writeFileSync(join(staging, 'evil.txt'), 'owned');
   // An archive whose entry climbs out with ../ (GNU tar keeps it with -P).
-  execFileSync('tar', ['czf', join(root, 'sourcedir.tar.gz'), '-C', join(root, 'code'), 'train.sh']);
-  execFileSync('tar', ['czPf', join(root, 'evil.tar.gz'), '-C', join(staging, 'a'), '../evil.txt', '-C', join(root, 'code'), 'train.sh']);
+  execFileSync('tar', [
+    'czf',
+    join(root, 'sourcedir.tar.gz'),
+    '-C',
+    join(root, 'code'),
+    'train.sh',
+  ]);
+  execFileSync('tar', [
+    'czPf',
+    join(root, 'evil.tar.gz'),
+    '-C',
+    join(staging, 'a'),
+    '../evil.txt',
+    '-C',
+    join(root, 'code'),
+    'train.sh',
+  ]);
   const request = scriptRequest(root, 'tar-job', 'train.sh');
   request.HyperParameters!.sagemaker_submit_directory = join(root, 'evil.tar.gz');
   await backend.createTrainingJob(request);
@@ -332,11 +477,17 @@ test('a hostile sourcedir.tar.gz cannot write outside the code folder', async ()
   assert.equal(job.TrainingJobStatus, 'Failed');
   assert.match(job.FailureReason!, /^ClientError: .*path contains '\.\.'/);
   const work = backend.store.workDir('tar-job');
-  assert.equal(existsSync(join(work, 'evil.txt')), false, 'the ../ entry was not written next to code/');
+  assert.equal(
+    existsSync(join(work, 'evil.txt')),
+    false,
+    'the ../ entry was not written next to code/',
+  );
   assert.equal(existsSync(join(root, 'evil.txt')), false);
 
   const good = scriptRequest(root, 'tar-job-2', 'train.sh');
-  good.HyperParameters!.sagemaker_submit_directory = pathToFileURL(join(root, 'sourcedir.tar.gz')).href;
+  good.HyperParameters!.sagemaker_submit_directory = pathToFileURL(
+    join(root, 'sourcedir.tar.gz'),
+  ).href;
   await backend.createTrainingJob(good);
   const ok = await waitFor(backend, 'tar-job-2');
   assert.equal(ok.TrainingJobStatus, 'Completed', ok.FailureReason);

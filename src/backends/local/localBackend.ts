@@ -60,7 +60,9 @@ export class LocalBackend implements SageMakerBackend {
     this.store = new TrainingJobStore(options.storeDir);
     this.location = `local store ${options.storeDir}`;
     if (!existsSync(options.runnerPath)) {
-      throw new Error(`The local engine's runner is missing at ${options.runnerPath}; run \`npm run build\`.`);
+      throw new Error(
+        `The local engine's runner is missing at ${options.runnerPath}; run \`npm run build\`.`,
+      );
     }
   }
 
@@ -79,18 +81,23 @@ export class LocalBackend implements SageMakerBackend {
     return { TrainingJobArn: arn };
   }
 
-  async describeTrainingJob(request: DescribeTrainingJobRequest): Promise<DescribeTrainingJobResponse> {
+  async describeTrainingJob(
+    request: DescribeTrainingJobRequest,
+  ): Promise<DescribeTrainingJobResponse> {
     checkInput('DescribeTrainingJob', request);
     return this.readReconciled(request.TrainingJobName!).state.description;
   }
 
   async listTrainingJobs(request: ListTrainingJobsRequest = {}): Promise<ListTrainingJobsResponse> {
     checkInput('ListTrainingJobs', request);
-    const after = (d: Date | undefined, bound: Date | undefined) => !bound || (d !== undefined && d > new Date(bound));
-    const before = (d: Date | undefined, bound: Date | undefined) => !bound || (d !== undefined && d < new Date(bound));
+    const after = (d: Date | undefined, bound: Date | undefined) =>
+      !bound || (d !== undefined && d > new Date(bound));
+    const before = (d: Date | undefined, bound: Date | undefined) =>
+      !bound || (d !== undefined && d < new Date(bound));
     const summaries: TrainingJobSummary[] = [];
     for (const name of this.store.listNames()) {
-      if (request.NameContains && !name.toLowerCase().includes(request.NameContains.toLowerCase())) continue;
+      if (request.NameContains && !name.toLowerCase().includes(request.NameContains.toLowerCase()))
+        continue;
       let summary: TrainingJobSummary;
       try {
         summary = summarize(this.readReconciled(name).state.description);
@@ -107,12 +114,19 @@ export class LocalBackend implements SageMakerBackend {
     const key = request.SortBy ?? 'CreationTime';
     const direction = (request.SortOrder ?? 'Ascending') === 'Ascending' ? 1 : -1;
     const value = (s: TrainingJobSummary) =>
-      key === 'Name' ? s.TrainingJobName! : key === 'Status' ? s.TrainingJobStatus! : s.CreationTime!.toISOString();
+      key === 'Name'
+        ? s.TrainingJobName!
+        : key === 'Status'
+          ? s.TrainingJobStatus!
+          : s.CreationTime!.toISOString();
     summaries.sort((a, b) => direction * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0));
     const offset = decodeToken(request.NextToken);
     const page = summaries.slice(offset, offset + (request.MaxResults ?? LIST_DEFAULT_MAX_RESULTS));
     const next = offset + page.length;
-    return { TrainingJobSummaries: page, ...(next < summaries.length ? { NextToken: encodeToken(next) } : {}) };
+    return {
+      TrainingJobSummaries: page,
+      ...(next < summaries.length ? { NextToken: encodeToken(next) } : {}),
+    };
   }
 
   async stopTrainingJob(request: StopTrainingJobRequest): Promise<void> {
@@ -121,10 +135,16 @@ export class LocalBackend implements SageMakerBackend {
     const { state } = this.readReconciled(name);
     const status = state.description.TrainingJobStatus;
     if (isTerminalStatus(status)) {
-      throw validationError(`Training job ${name} is already ${status}; only InProgress jobs can be stopped.`);
+      throw validationError(
+        `Training job ${name} is already ${status}; only InProgress jobs can be stopped.`,
+      );
     }
     if (status === 'Stopping') return;
-    this.store.append(name, { type: 'StopRequested', time: new Date().toISOString(), reason: 'user' });
+    this.store.append(name, {
+      type: 'StopRequested',
+      time: new Date().toISOString(),
+      reason: 'user',
+    });
     if (state.runnerPid !== undefined && isProcessAlive(state.runnerPid, state.runnerPidStart)) {
       process.kill(state.runnerPid, 'SIGTERM');
     }
@@ -181,11 +201,15 @@ export class LocalBackend implements SageMakerBackend {
     if (isTerminalStatus(state.description.TrainingJobStatus)) return read;
     const pid = state.runnerPid;
     const age = Date.now() - Date.parse(state.created.time);
-    if (pid === undefined ? age < RUNNER_START_GRACE_MS : isProcessAlive(pid, state.runnerPidStart)) return read;
+    if (pid === undefined ? age < RUNNER_START_GRACE_MS : isProcessAlive(pid, state.runnerPidStart))
+      return read;
     // The runner is gone. It may have ended the job just before exiting: read again first.
     const again = this.store.read(name);
     if (isTerminalStatus(again.state.description.TrainingJobStatus)) return again;
-    if (again.state.processPid !== undefined && isProcessAlive(again.state.processPid, again.state.processPidStart)) {
+    if (
+      again.state.processPid !== undefined &&
+      isProcessAlive(again.state.processPid, again.state.processPidStart)
+    ) {
       signalGroup(again.state.processPid, 'SIGKILL');
     }
     this.store.append(name, {
@@ -206,14 +230,22 @@ export class LocalBackend implements SageMakerBackend {
   private startRunner(name: string): void {
     const logFd = openSync(this.store.runnerLogPath(name), 'a');
     try {
-      const child = spawn(process.execPath, [this.options.runnerPath, this.options.storeDir, name], {
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
-      });
+      const child = spawn(
+        process.execPath,
+        [this.options.runnerPath, this.options.storeDir, name],
+        {
+          detached: true,
+          stdio: ['ignore', logFd, logFd],
+          env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
+        },
+      );
       child.unref();
       if (child.pid === undefined) throw new Error('spawn returned no pid');
-      this.store.append(name, { type: 'RunnerSpawned', time: new Date().toISOString(), pid: child.pid });
+      this.store.append(name, {
+        type: 'RunnerSpawned',
+        time: new Date().toISOString(),
+        pid: child.pid,
+      });
     } catch (err) {
       this.store.append(name, {
         type: 'Ended',
@@ -231,7 +263,8 @@ export class LocalBackend implements SageMakerBackend {
 
 function checkInput(operation: OperationName, request: unknown): void {
   const problems = validateShape(operation, 'input', request);
-  if (problems.length) throw validationError(`Invalid ${operation} request: ${formatProblems(problems)}`);
+  if (problems.length)
+    throw validationError(`Invalid ${operation} request: ${formatProblems(problems)}`);
 }
 
 function encodeToken(offset: number): string {
@@ -241,10 +274,15 @@ function encodeToken(offset: number): string {
 function decodeToken(token: string | undefined): number {
   if (!token) return 0;
   try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset: unknown };
+    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset: unknown;
+    };
     if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
   } catch {
     /* fall through */
   }
-  throw new SageMakerError('ValidationException', 'NextToken is not a token this store issued; start again without it.');
+  throw new SageMakerError(
+    'ValidationException',
+    'NextToken is not a token this store issued; start again without it.',
+  );
 }

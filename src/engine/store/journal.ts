@@ -56,7 +56,10 @@ export function appendEvent(file: string, event: object): void {
   appendEvents(file, [event]);
 }
 
-export function readJournal<T>(file: string, isEvent: (value: unknown) => value is T): JournalRead<T> {
+export function readJournal<T>(
+  file: string,
+  isEvent: (value: unknown) => value is T,
+): JournalRead<T> {
   const text = readFileSync(file, 'utf8');
   const events: T[] = [];
   const problems: JournalProblem[] = [];
@@ -85,7 +88,10 @@ export function readJournal<T>(file: string, isEvent: (value: unknown) => value 
 
 /** Writes a whole file atomically: a temp file in the same folder, fsync'd, then renamed. */
 export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(
+    dirname(file),
+    `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);

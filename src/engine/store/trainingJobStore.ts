@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inUseError, notFoundError } from '../../model/errors';
 import { appendEvent, readJournal, type JournalProblem } from './journal';
-import { foldTrainingJob, isTrainingJobEvent, type TrainingJobEvent, type TrainingJobState } from '../training/events';
+import {
+  foldTrainingJob,
+  isTrainingJobEvent,
+  type TrainingJobEvent,
+  type TrainingJobState,
+} from '../training/events';
 
 export interface TrainingJobRead {
   state: TrainingJobState;
@@ -58,7 +63,9 @@ export class TrainingJobStore {
     const staging = join(this.jobsDir, `.staging-${name}-${randomBytes(4).toString('hex')}`);
     mkdirSync(staging);
     try {
-      writeFileSync(join(staging, 'journal.jsonl'), `${JSON.stringify(created)}\n`, { flush: true });
+      writeFileSync(join(staging, 'journal.jsonl'), `${JSON.stringify(created)}\n`, {
+        flush: true,
+      });
       renameSync(staging, this.jobDir(name));
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });
@@ -74,14 +81,18 @@ export class TrainingJobStore {
 
   read(name: string): TrainingJobRead {
     if (!this.exists(name)) {
-      throw notFoundError(`Requested resource not found: training job ${JSON.stringify(name)} does not exist in ${this.root}.`);
+      throw notFoundError(
+        `Requested resource not found: training job ${JSON.stringify(name)} does not exist in ${this.root}.`,
+      );
     }
     const { events, problems } = readJournal(this.journalPath(name), isTrainingJobEvent);
     const state = foldTrainingJob(events);
     if (!state) {
       throw new Error(
         `The journal of training job ${name} (${this.journalPath(name)}) has no readable creation event` +
-          (problems.length ? ` (${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')})` : '') +
+          (problems.length
+            ? ` (${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')})`
+            : '') +
           '; the job cannot be shown. Move the folder aside to clear it.',
       );
     }
@@ -95,5 +106,7 @@ export class TrainingJobStore {
 }
 
 function duplicate(name: string) {
-  return inUseError(`Training job ${JSON.stringify(name)} already exists; choose another TrainingJobName.`);
+  return inUseError(
+    `Training job ${JSON.stringify(name)} already exists; choose another TrainingJobName.`,
+  );
 }

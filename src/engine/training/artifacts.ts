@@ -9,13 +9,20 @@ import * as tar from 'tar';
  * `target`, through a temp file renamed into place: a reader never sees half an archive.
  * Returns false when the folder is empty and nothing was written (`writeEmpty` false).
  */
-export async function packDirectory(dir: string, target: string, writeEmpty = true): Promise<boolean> {
+export async function packDirectory(
+  dir: string,
+  target: string,
+  writeEmpty = true,
+): Promise<boolean> {
   const entries = existsSync(dir) ? readdirSync(dir) : [];
   if (entries.length === 0 && !writeEmpty) return false;
   mkdirSync(dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
   try {
-    await tar.c({ gzip: true, file: temp, cwd: dir, portable: true }, entries.length ? entries : ['.']);
+    await tar.c(
+      { gzip: true, file: temp, cwd: dir, portable: true },
+      entries.length ? entries : ['.'],
+    );
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });

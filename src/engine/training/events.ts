@@ -16,7 +16,13 @@ import type {
 export type EndStatus = 'Completed' | 'Failed' | 'Stopped';
 
 export type TrainingJobEvent =
-  | { type: 'Created'; time: string; arn: string; request: CreateTrainingJobRequest; stopGraceSeconds: number }
+  | {
+      type: 'Created';
+      time: string;
+      arn: string;
+      request: CreateTrainingJobRequest;
+      stopGraceSeconds: number;
+    }
   /** The launcher spawned the runner process (pid known before the runner writes anything). */
   | { type: 'RunnerSpawned'; time: string; pid: number }
   | { type: 'RunnerStarted'; time: string; pid: number; pidStart?: string }
@@ -24,7 +30,14 @@ export type TrainingJobEvent =
   | { type: 'ProcessStarted'; time: string; pid: number; pidStart?: string; argv: string[] }
   | { type: 'Metrics'; time: string; points: MetricPoint[] }
   | { type: 'StopRequested'; time: string; reason: 'user' | 'MaxRuntimeExceeded' }
-  | { type: 'Ended'; time: string; status: EndStatus; secondaryStatus: SecondaryStatus; message: string; failureReason?: string };
+  | {
+      type: 'Ended';
+      time: string;
+      status: EndStatus;
+      secondaryStatus: SecondaryStatus;
+      message: string;
+      failureReason?: string;
+    };
 
 const EVENT_TYPES = new Set([
   'Created',
@@ -64,7 +77,9 @@ export function modelArtifactUri(request: CreateTrainingJobRequest): string {
 }
 
 export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJobState | undefined {
-  const created = events.find((e): e is Extract<TrainingJobEvent, { type: 'Created' }> => e.type === 'Created');
+  const created = events.find(
+    (e): e is Extract<TrainingJobEvent, { type: 'Created' }> => e.type === 'Created',
+  );
   if (!created) return undefined;
   const request = created.request;
   let status: TrainingJobStatus = 'InProgress';
@@ -76,7 +91,9 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
   let trainingEnd: string | undefined;
   let failureReason: string | undefined;
   let lastModified = created.time;
-  const state: Omit<TrainingJobState, 'description' | 'metrics' | 'created'> = { stopRequested: false };
+  const state: Omit<TrainingJobState, 'description' | 'metrics' | 'created'> = {
+    stopRequested: false,
+  };
 
   const transition = (to: SecondaryStatus, time: string, message: string) => {
     const previous = transitions[transitions.length - 1];
@@ -108,7 +125,11 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
       case 'Metrics':
         for (const point of event.points) {
           metrics.push(point);
-          final.set(point.name, { MetricName: point.name, Value: point.value, Timestamp: new Date(point.timestamp) });
+          final.set(point.name, {
+            MetricName: point.name,
+            Value: point.value,
+            Timestamp: new Date(point.timestamp),
+          });
         }
         break;
       case 'StopRequested':
@@ -129,7 +150,11 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
   }
 
   if (transitions.length === 0) {
-    transitions.push({ Status: 'Starting', StartTime: new Date(created.time), StatusMessage: 'Starting the training job' });
+    transitions.push({
+      Status: 'Starting',
+      StartTime: new Date(created.time),
+      StatusMessage: 'Starting the training job',
+    });
   }
 
   const description: DescribeTrainingJobResponse = {
@@ -140,7 +165,9 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
     SecondaryStatus: secondary,
     ...(failureReason !== undefined ? { FailureReason: failureReason } : {}),
     ...(request.HyperParameters ? { HyperParameters: request.HyperParameters } : {}),
-    ...(request.AlgorithmSpecification ? { AlgorithmSpecification: request.AlgorithmSpecification } : {}),
+    ...(request.AlgorithmSpecification
+      ? { AlgorithmSpecification: request.AlgorithmSpecification }
+      : {}),
     RoleArn: request.RoleArn,
     ...(request.InputDataConfig ? { InputDataConfig: request.InputDataConfig } : {}),
     OutputDataConfig: request.OutputDataConfig,

@@ -43,7 +43,12 @@ export function workspaceLayout(root: string, channelNames: readonly string[]): 
 
 /** Writes the config files SageMaker writes: hyperparameters, input data and resource config. */
 export function writeConfig(workspace: JobWorkspace, request: CreateTrainingJobRequest): void {
-  for (const dir of [workspace.configDir, workspace.dataDir, workspace.modelDir, workspace.outputDataDir]) {
+  for (const dir of [
+    workspace.configDir,
+    workspace.dataDir,
+    workspace.modelDir,
+    workspace.outputDataDir,
+  ]) {
     mkdirSync(dir, { recursive: true });
   }
   const json = (name: string, value: unknown) =>
@@ -55,22 +60,31 @@ export function writeConfig(workspace: JobWorkspace, request: CreateTrainingJobR
       (request.InputDataConfig ?? []).map((c) => [
         c.ChannelName,
         {
-          TrainingInputMode: c.InputMode ?? request.AlgorithmSpecification?.TrainingInputMode ?? 'File',
-          S3DistributionType: c.DataSource?.S3DataSource?.S3DataDistributionType ?? 'FullyReplicated',
+          TrainingInputMode:
+            c.InputMode ?? request.AlgorithmSpecification?.TrainingInputMode ?? 'File',
+          S3DistributionType:
+            c.DataSource?.S3DataSource?.S3DataDistributionType ?? 'FullyReplicated',
           RecordWrapperType: c.RecordWrapperType ?? 'None',
           ...(c.ContentType ? { ContentType: c.ContentType } : {}),
         },
       ]),
     ),
   );
-  json('resourceconfig.json', { current_host: CURRENT_HOST, hosts: [CURRENT_HOST], network_interface_name: 'lo' });
+  json('resourceconfig.json', {
+    current_host: CURRENT_HOST,
+    hosts: [CURRENT_HOST],
+    network_interface_name: 'lo',
+  });
 }
 
 /**
  * Makes each channel's data visible at input/data/<channel>/. Local data is linked, not
  * copied: a channel folder becomes a symlink, a single file appears inside its channel folder.
  */
-export function linkChannels(workspace: JobWorkspace, channels: readonly { name: string; path: string }[]): void {
+export function linkChannels(
+  workspace: JobWorkspace,
+  channels: readonly { name: string; path: string }[],
+): void {
   for (const channel of channels) {
     const target = workspace.channelDirs[channel.name];
     if (statSync(channel.path).isDirectory()) {
@@ -83,7 +97,10 @@ export function linkChannels(workspace: JobWorkspace, channels: readonly { name:
 }
 
 /** Copies (or unpacks) the submit directory into code/, as the toolkit downloads sourcedir.tar.gz. */
-export async function installCode(workspace: JobWorkspace, spec: Extract<ProcessSpec, { kind: 'program' }>): Promise<void> {
+export async function installCode(
+  workspace: JobWorkspace,
+  spec: Extract<ProcessSpec, { kind: 'program' }>,
+): Promise<void> {
   mkdirSync(workspace.codeDir, { recursive: true });
   if (statSync(spec.submitSource).isDirectory()) {
     cpSync(spec.submitSource, workspace.codeDir, {
@@ -117,7 +134,9 @@ export function trainingEnvironment(
     SM_MODEL_DIR: workspace.modelDir,
     SM_INPUT_DIR: workspace.inputDir,
     SM_INPUT_CONFIG_DIR: workspace.configDir,
-    SM_INPUT_DATA_CONFIG: JSON.stringify(Object.fromEntries(channelNames.map((n) => [n, { TrainingInputMode: 'File' }]))),
+    SM_INPUT_DATA_CONFIG: JSON.stringify(
+      Object.fromEntries(channelNames.map((n) => [n, { TrainingInputMode: 'File' }])),
+    ),
     SM_OUTPUT_DIR: workspace.outputDir,
     SM_OUTPUT_DATA_DIR: workspace.outputDataDir,
     SM_CHANNELS: JSON.stringify(channelNames),
@@ -129,7 +148,8 @@ export function trainingEnvironment(
     SM_LOG_LEVEL: '20',
     PYTHONUNBUFFERED: '1',
   };
-  for (const [name, dir] of Object.entries(workspace.channelDirs)) env[`SM_CHANNEL_${name.toUpperCase()}`] = dir;
+  for (const [name, dir] of Object.entries(workspace.channelDirs))
+    env[`SM_CHANNEL_${name.toUpperCase()}`] = dir;
   for (const [name, value] of Object.entries(hps)) env[`SM_HP_${name.toUpperCase()}`] = value;
   if (spec.kind === 'program') {
     env.SM_MODULE_DIR = workspace.codeDir;

@@ -15,7 +15,9 @@ export interface CompiledMetric {
  * `(?P<name>...)` become `(?<name>...)`; anything else JavaScript cannot compile is an error
  * that names the metric.
  */
-export function compileMetricDefinitions(definitions: readonly MetricDefinition[] | undefined): CompiledMetric[] {
+export function compileMetricDefinitions(
+  definitions: readonly MetricDefinition[] | undefined,
+): CompiledMetric[] {
   return (definitions ?? []).map((definition, index) => {
     const source = (definition.Regex ?? '').replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>');
     try {
@@ -30,7 +32,11 @@ export function compileMetricDefinitions(definitions: readonly MetricDefinition[
 }
 
 /** The metric values a log line carries. Values that are not numbers are ignored, as SageMaker does. */
-export function matchMetrics(metrics: readonly CompiledMetric[], line: string, timestamp: string): MetricPoint[] {
+export function matchMetrics(
+  metrics: readonly CompiledMetric[],
+  line: string,
+  timestamp: string,
+): MetricPoint[] {
   const points: MetricPoint[] = [];
   for (const metric of metrics) {
     const match = metric.regex.exec(line);

@@ -124,7 +124,13 @@ export function resolveProcessSpec(request: CreateTrainingJobRequest): ProcessSp
       );
     }
   }
-  return { kind: 'program', submitSource, program: inside, interpreter, userArgs: userArguments(hps) };
+  return {
+    kind: 'program',
+    submitSource,
+    program: inside,
+    interpreter,
+    userArgs: userArguments(hps),
+  };
 }
 
 function isExecutable(path: string): boolean {
@@ -137,12 +143,17 @@ function isExecutable(path: string): boolean {
 }
 
 /** Finds a command the way execvp does: a path as given, a bare name on PATH. */
-export function findExecutable(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (command.includes('/')) return isExecutable(command) && statSync(command).isFile() ? command : undefined;
+export function findExecutable(
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (command.includes('/'))
+    return isExecutable(command) && statSync(command).isFile() ? command : undefined;
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, command);
-    if (existsSync(candidate) && statSync(candidate).isFile() && isExecutable(candidate)) return candidate;
+    if (existsSync(candidate) && statSync(candidate).isFile() && isExecutable(candidate))
+      return candidate;
   }
   return undefined;
 }

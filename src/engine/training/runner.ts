@@ -16,7 +16,13 @@ import type { EndStatus, TrainingJobEvent } from './events';
 import { modelArtifactUri } from './events';
 import { compileMetricDefinitions, matchMetrics } from './metrics';
 import { validateTrainingJobRequest, DEFAULT_MAX_RUNTIME_SECONDS } from './validateRequest';
-import { installCode, linkChannels, trainingEnvironment, workspaceLayout, writeConfig } from './jobWorkspace';
+import {
+  installCode,
+  linkChannels,
+  trainingEnvironment,
+  workspaceLayout,
+  writeConfig,
+} from './jobWorkspace';
 import type { MetricPoint, SecondaryStatus } from '../../model/types';
 import { isTerminalStatus } from '../../model/types';
 import { packDirectory } from './artifacts';
@@ -43,7 +49,10 @@ export async function runTrainingJob(storeRoot: string, name: string): Promise<E
         status: 'Failed',
         secondaryStatus: 'Failed',
         message: 'The local engine failed',
-        failureReason: truncate(`InternalServerError: ${(err as Error).message}`, FAILURE_REASON_MAX),
+        failureReason: truncate(
+          `InternalServerError: ${(err as Error).message}`,
+          FAILURE_REASON_MAX,
+        ),
       });
     }
     throw err;
@@ -62,7 +71,12 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
   const append = (event: TrainingJobEvent) => store.append(name, event);
   const status = (secondaryStatus: SecondaryStatus, message: string) =>
     append({ type: 'Status', time: now(), secondaryStatus, message });
-  const end = (s: EndStatus, secondaryStatus: SecondaryStatus, message: string, failureReason?: string): EndStatus => {
+  const end = (
+    s: EndStatus,
+    secondaryStatus: SecondaryStatus,
+    message: string,
+    failureReason?: string,
+  ): EndStatus => {
     append({
       type: 'Ended',
       time: now(),
@@ -74,13 +88,20 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
     return s;
   };
 
-  append({ type: 'RunnerStarted', time: now(), pid: process.pid, pidStart: processStartToken(process.pid) });
+  append({
+    type: 'RunnerStarted',
+    time: now(),
+    pid: process.pid,
+    pidStart: processStartToken(process.pid),
+  });
   const { state } = store.read(name);
   const request = state.created.request;
   const graceMs = state.created.stopGraceSeconds * 1000;
 
   // Stop requests may arrive as SIGTERM at any point, or may already be journaled.
-  let stopReason: 'user' | 'MaxRuntimeExceeded' | undefined = state.stopRequested ? 'user' : undefined;
+  let stopReason: 'user' | 'MaxRuntimeExceeded' | undefined = state.stopRequested
+    ? 'user'
+    : undefined;
   let child: ChildProcess | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   const requestStop = (reason: 'user' | 'MaxRuntimeExceeded') => {
@@ -111,15 +132,26 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
   } catch (err) {
     return end('Failed', 'Failed', 'Failed to start', `ClientError: ${(err as Error).message}`);
   }
-  const workspace = workspaceLayout(store.workDir(name), validated.channels.map((c) => c.name));
+  const workspace = workspaceLayout(
+    store.workDir(name),
+    validated.channels.map((c) => c.name),
+  );
   try {
     writeConfig(workspace, request);
     if (stopReason) return stoppedBeforeStart();
-    status('Downloading', validated.channels.length ? 'Linking input data from file:// channels' : 'No input channels');
+    status(
+      'Downloading',
+      validated.channels.length ? 'Linking input data from file:// channels' : 'No input channels',
+    );
     linkChannels(workspace, validated.channels);
     if (validated.process.kind === 'program') await installCode(workspace, validated.process);
   } catch (err) {
-    return end('Failed', 'Failed', 'Failed to prepare the job folder', `ClientError: ${(err as Error).message}`);
+    return end(
+      'Failed',
+      'Failed',
+      'Failed to prepare the job folder',
+      `ClientError: ${(err as Error).message}`,
+    );
   }
   if (stopReason) return stoppedBeforeStart();
 
@@ -145,16 +177,31 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
   const metricTimer = setInterval(flushMetrics, METRIC_FLUSH_MS);
 
   status('Training', `Running ${argv.map(quoteForDisplay).join(' ')}`);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+  const exit = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    error?: Error;
+  }>((resolve) => {
     try {
-      child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(argv[0], argv.slice(1), {
+        cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       resolve({ code: null, signal: null, error: err as Error });
       return;
     }
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     if (child.pid) {
-      append({ type: 'ProcessStarted', time: now(), pid: child.pid, pidStart: processStartToken(child.pid), argv });
+      append({
+        type: 'ProcessStarted',
+        time: now(),
+        pid: child.pid,
+        pidStart: processStartToken(child.pid),
+        argv,
+      });
     }
     const follow = (stream: NodeJS.ReadableStream, isStderr: boolean) =>
       new Promise<void>((done) => {
@@ -180,7 +227,8 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
         resolve({ code, signal });
       });
     });
-    const maxRuntimeMs = (request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS) * 1000;
+    const maxRuntimeMs =
+      (request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS) * 1000;
     const runtimeTimer = setTimeout(() => {
       append({ type: 'StopRequested', time: now(), reason: 'MaxRuntimeExceeded' });
       requestStop('MaxRuntimeExceeded');
@@ -195,10 +243,20 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
 
   const stopped = stopReason !== undefined;
   if (exit.error) {
-    return end('Failed', 'Failed', 'The training process could not start', `ClientError: could not run ${argv[0]}: ${exit.error.message}`);
+    return end(
+      'Failed',
+      'Failed',
+      'The training process could not start',
+      `ClientError: could not run ${argv[0]}: ${exit.error.message}`,
+    );
   }
   if (exit.code !== 0 && !stopped) {
-    return end('Failed', 'Failed', 'Training job failed', failureReason(workspace.outputDir, argv, exit, stderrTail));
+    return end(
+      'Failed',
+      'Failed',
+      'Training job failed',
+      failureReason(workspace.outputDir, argv, exit, stderrTail),
+    );
   }
 
   // Uploading: model/ -> <output>/<job>/output/model.tar.gz (also after a stop, as SageMaker does).
@@ -208,10 +266,19 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
     await packDirectory(workspace.modelDir, modelTarget);
     await packDirectory(workspace.outputDataDir, join(modelTarget, '..', 'output.tar.gz'), false);
   } catch (err) {
-    return end('Failed', 'Failed', 'Uploading the model failed', `ClientError: could not write model.tar.gz: ${(err as Error).message}`);
+    return end(
+      'Failed',
+      'Failed',
+      'Uploading the model failed',
+      `ClientError: could not write model.tar.gz: ${(err as Error).message}`,
+    );
   }
   if (stopReason === 'MaxRuntimeExceeded') {
-    return end('Stopped', 'MaxRuntimeExceeded', 'Job stopped because it exceeded StoppingCondition.MaxRuntimeInSeconds');
+    return end(
+      'Stopped',
+      'MaxRuntimeExceeded',
+      'Job stopped because it exceeded StoppingCondition.MaxRuntimeInSeconds',
+    );
   }
   if (stopped) return end('Stopped', 'Stopped', 'Training job stopped');
   return end('Completed', 'Completed', 'Training job completed');
@@ -233,7 +300,9 @@ function failureReason(
   const tail = stderrTail.join('\n').trim();
   return (
     `AlgorithmError: ${argv.map(quoteForDisplay).join(' ')} ${how}.` +
-    (tail ? ` Last lines of stderr:\n${tailToFit(tail, FAILURE_REASON_MAX - 200)}` : ' It printed nothing on stderr.')
+    (tail
+      ? ` Last lines of stderr:\n${tailToFit(tail, FAILURE_REASON_MAX - 200)}`
+      : ' It printed nothing on stderr.')
   );
 }
 

@@ -9,7 +9,9 @@ if (!storeRoot || !jobName) {
 runTrainingJob(storeRoot, jobName).then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`runner failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `runner failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -43,14 +43,19 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
         `which the local engine cannot run; use TrainingImage "${LOCAL_PROCESS_IMAGE}" or the aws backend.`,
     );
   }
-  if (!spec.TrainingImage || !(LOCAL_TRAINING_IMAGES as readonly string[]).includes(spec.TrainingImage)) {
+  if (
+    !spec.TrainingImage ||
+    !(LOCAL_TRAINING_IMAGES as readonly string[]).includes(spec.TrainingImage)
+  ) {
     throw validationError(
       `AlgorithmSpecification.TrainingImage ${JSON.stringify(spec.TrainingImage ?? '')} cannot run on the local engine; ` +
         `local images: ${LOCAL_TRAINING_IMAGES.join(', ')}. Container images run with the aws backend.`,
     );
   }
   if (spec.TrainingInputMode === 'Pipe') {
-    throw validationError('TrainingInputMode "Pipe" streams from S3 and is not available locally; use "File".');
+    throw validationError(
+      'TrainingInputMode "Pipe" streams from S3 and is not available locally; use "File".',
+    );
   }
   const instanceCount = request.ResourceConfig?.InstanceCount;
   if (instanceCount !== undefined && instanceCount !== 1) {
@@ -76,7 +81,8 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
   (request.InputDataConfig ?? []).forEach((channel, index) => {
     const field = `InputDataConfig[${index}]`;
     const name = channel.ChannelName!;
-    if (seen.has(name)) throw validationError(`${field}: the channel name ${JSON.stringify(name)} is used twice.`);
+    if (seen.has(name))
+      throw validationError(`${field}: the channel name ${JSON.stringify(name)} is used twice.`);
     seen.add(name);
     const source = channel.DataSource?.S3DataSource;
     if (!source) {
@@ -86,7 +92,9 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
       );
     }
     if (source.S3DataType && source.S3DataType !== 'S3Prefix') {
-      throw validationError(`${field} (${name}): S3DataType ${source.S3DataType} is not supported locally; use S3Prefix.`);
+      throw validationError(
+        `${field} (${name}): S3DataType ${source.S3DataType} is not supported locally; use S3Prefix.`,
+      );
     }
     const path = localPathOf(source.S3Uri!, `${field}.DataSource.S3DataSource.S3Uri`);
     if (!existsSync(path)) {
@@ -97,7 +105,10 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
     channels.push({ name, path });
   });
 
-  const outputPath = localPathOf(request.OutputDataConfig!.S3OutputPath!, 'OutputDataConfig.S3OutputPath');
+  const outputPath = localPathOf(
+    request.OutputDataConfig!.S3OutputPath!,
+    'OutputDataConfig.S3OutputPath',
+  );
   const process = resolveProcessSpec(request);
   return { request, process, channels, outputPath };
 }

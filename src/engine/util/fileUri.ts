@@ -14,7 +14,9 @@ export function localPathOf(uri: string, field: string): string {
   try {
     path = fileURLToPath(uri);
   } catch (err) {
-    throw validationError(`${field} ${JSON.stringify(uri)} is not a valid file:// URI: ${(err as Error).message}`);
+    throw validationError(
+      `${field} ${JSON.stringify(uri)} is not a valid file:// URI: ${(err as Error).message}`,
+    );
   }
   if (!isAbsolute(path)) {
     throw validationError(`${field} ${JSON.stringify(uri)} must be an absolute file:///path`);

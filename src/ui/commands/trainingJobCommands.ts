@@ -51,7 +51,10 @@ export function registerTrainingJobCommands(services: Services, logs: JobLogs): 
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   register(COMMANDS.runTrainingScriptLocally, async (arg?: RunScriptArgs | vscode.Uri) => {
-    const args = arg instanceof vscode.Uri ? await promptForJob(services, arg.fsPath) : (arg ?? (await promptForJob(services)));
+    const args =
+      arg instanceof vscode.Uri
+        ? await promptForJob(services, arg.fsPath)
+        : (arg ?? (await promptForJob(services)));
     if (!args) return undefined;
     return launch(services, logs, args);
   });
@@ -88,10 +91,16 @@ export function registerTrainingJobCommands(services: Services, logs: JobLogs): 
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
       return;
     }
-    const choice = await vscode.window.showInformationMessage(`Model of ${name}: ${path}`, 'Copy Path', 'Open Folder');
+    const choice = await vscode.window.showInformationMessage(
+      `Model of ${name}: ${path}`,
+      'Copy Path',
+      'Open Folder',
+    );
     if (choice === 'Copy Path') await vscode.env.clipboard.writeText(path);
     if (choice === 'Open Folder') {
-      await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(join(path, '..')), { forceNewWindow: true });
+      await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(join(path, '..')), {
+        forceNewWindow: true,
+      });
     }
   });
 
@@ -99,16 +108,27 @@ export function registerTrainingJobCommands(services: Services, logs: JobLogs): 
     const name = jobNameOf(arg) ?? (await pickJob(services, false));
     if (!name) return;
     const job = await services.backend.describeTrainingJob({ TrainingJobName: name });
-    const document = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(job, null, 2) });
+    const document = await vscode.workspace.openTextDocument({
+      language: 'json',
+      content: JSON.stringify(job, null, 2),
+    });
     await vscode.window.showTextDocument(document, { preview: true });
   });
 }
 
 async function pickJob(services: Services, runningOnly: boolean): Promise<string | undefined> {
-  const page = await services.backend.listTrainingJobs({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100 });
-  const jobs = (page.TrainingJobSummaries ?? []).filter((j) => !runningOnly || !isTerminalStatus(j.TrainingJobStatus));
+  const page = await services.backend.listTrainingJobs({
+    SortBy: 'CreationTime',
+    SortOrder: 'Descending',
+    MaxResults: 100,
+  });
+  const jobs = (page.TrainingJobSummaries ?? []).filter(
+    (j) => !runningOnly || !isTerminalStatus(j.TrainingJobStatus),
+  );
   if (jobs.length === 0) {
-    void vscode.window.showInformationMessage(runningOnly ? 'No training job is running.' : 'There are no training jobs yet.');
+    void vscode.window.showInformationMessage(
+      runningOnly ? 'No training job is running.' : 'There are no training jobs yet.',
+    );
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -119,7 +139,10 @@ async function pickJob(services: Services, runningOnly: boolean): Promise<string
 }
 
 /** Asks for the script, channels, hyperparameters and metric regexes; remembers the answers per workspace. */
-async function promptForJob(services: Services, preselected?: string): Promise<RunScriptArgs | undefined> {
+async function promptForJob(
+  services: Services,
+  preselected?: string,
+): Promise<RunScriptArgs | undefined> {
   const state = services.context.workspaceState;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const script = preselected ?? (await pickScript());
@@ -127,15 +150,18 @@ async function promptForJob(services: Services, preselected?: string): Promise<R
 
   const channelsText = await vscode.window.showInputBox({
     title: 'Run Training Script Locally (2/4): input channels',
-    prompt: 'name=folder pairs separated by spaces, relative to the workspace; each becomes input/data/<name> and SM_CHANNEL_<NAME>. Empty: no channels.',
+    prompt:
+      'name=folder pairs separated by spaces, relative to the workspace; each becomes input/data/<name> and SM_CHANNEL_<NAME>. Empty: no channels.',
     placeHolder: 'training=data/train validation=data/val',
     value: state.get<string>(MEMENTO.channels, ''),
     ignoreFocusOut: true,
     validateInput: (text) => {
       try {
         for (const [name, path] of Object.entries(parseKeyValues(text))) {
-          if (!/^[A-Za-z0-9._-]+$/.test(name)) return `Channel name "${name}": letters, digits, dots, hyphens and underscores only`;
-          if (!existsSync(absolute(path, root))) return `Channel ${name}: ${absolute(path, root)} does not exist`;
+          if (!/^[A-Za-z0-9._-]+$/.test(name))
+            return `Channel name "${name}": letters, digits, dots, hyphens and underscores only`;
+          if (!existsSync(absolute(path, root)))
+            return `Channel ${name}: ${absolute(path, root)} does not exist`;
         }
         return undefined;
       } catch (err) {
@@ -147,7 +173,8 @@ async function promptForJob(services: Services, preselected?: string): Promise<R
 
   const hpText = await vscode.window.showInputBox({
     title: 'Run Training Script Locally (3/4): hyperparameters',
-    prompt: 'name=value pairs separated by spaces; passed as --name value, SM_HP_<NAME> and hyperparameters.json.',
+    prompt:
+      'name=value pairs separated by spaces; passed as --name value, SM_HP_<NAME> and hyperparameters.json.',
     placeHolder: 'epochs=5 learning_rate=0.01',
     value: state.get<string>(MEMENTO.hyperParameters, ''),
     ignoreFocusOut: true,
@@ -164,7 +191,8 @@ async function promptForJob(services: Services, preselected?: string): Promise<R
 
   const metricsText = await vscode.window.showInputBox({
     title: 'Run Training Script Locally (4/4): metric definitions',
-    prompt: 'name=regex pairs separated by ";"; the regex captures the value in the script\'s output (SageMaker MetricDefinitions).',
+    prompt:
+      'name=regex pairs separated by ";"; the regex captures the value in the script\'s output (SageMaker MetricDefinitions).',
     value: state.get<string>(MEMENTO.metrics, formatMetricDefinitions(DEFAULT_METRIC_DEFINITIONS)),
     ignoreFocusOut: true,
     validateInput: (text) => {
@@ -181,7 +209,9 @@ async function promptForJob(services: Services, preselected?: string): Promise<R
   await state.update(MEMENTO.channels, channelsText);
   await state.update(MEMENTO.hyperParameters, hpText);
   await state.update(MEMENTO.metrics, metricsText);
-  const channels = Object.fromEntries(Object.entries(parseKeyValues(channelsText)).map(([n, p]) => [n, absolute(p, root)]));
+  const channels = Object.fromEntries(
+    Object.entries(parseKeyValues(channelsText)).map(([n, p]) => [n, absolute(p, root)]),
+  );
   return {
     script,
     channels,
@@ -195,7 +225,11 @@ function absolute(path: string, root: string | undefined): string {
 }
 
 async function pickScript(): Promise<string | undefined> {
-  const files = await vscode.workspace.findFiles('**/*.{py,sh}', '**/{node_modules,.git,.venv,venv}/**', 200);
+  const files = await vscode.workspace.findFiles(
+    '**/*.{py,sh}',
+    '**/{node_modules,.git,.venv,venv}/**',
+    200,
+  );
   const browse = { label: '$(folder-opened) Browse...', path: '' };
   const items = [
     ...files
@@ -205,16 +239,24 @@ async function pickScript(): Promise<string | undefined> {
   ];
   const pick = await vscode.window.showQuickPick(items, {
     title: 'Run Training Script Locally (1/4): training script',
-    placeHolder: 'The script to run as a local training job (.py runs with python3; others must be executable)',
+    placeHolder:
+      'The script to run as a local training job (.py runs with python3; others must be executable)',
     ignoreFocusOut: true,
   });
   if (!pick) return undefined;
   if (pick !== browse) return pick.path;
-  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Run as Training Job' });
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Run as Training Job',
+  });
   return chosen?.[0]?.fsPath;
 }
 
-async function launch(services: Services, logs: JobLogs, args: RunScriptArgs): Promise<string | DescribeTrainingJobResponse | undefined> {
+async function launch(
+  services: Services,
+  logs: JobLogs,
+  args: RunScriptArgs,
+): Promise<string | DescribeTrainingJobResponse | undefined> {
   if (!existsSync(args.script) || !statSync(args.script).isFile()) {
     void vscode.window.showErrorMessage(`The training script ${args.script} does not exist.`);
     return undefined;
@@ -233,11 +275,17 @@ async function launch(services: Services, logs: JobLogs, args: RunScriptArgs): P
   try {
     await backend.createTrainingJob(request);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Could not start the training job: ${(err as Error).message}`);
+    void vscode.window.showErrorMessage(
+      `Could not start the training job: ${(err as Error).message}`,
+    );
     return undefined;
   }
   const finished = vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Training job ${name}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Training job ${name}`,
+      cancellable: true,
+    },
     (progress, token) =>
       new Promise<DescribeTrainingJobResponse>((resolveJob) => {
         token.onCancellationRequested(() => {
@@ -247,7 +295,9 @@ async function launch(services: Services, logs: JobLogs, args: RunScriptArgs): P
         const check = async () => {
           try {
             const job = await backend.describeTrainingJob({ TrainingJobName: name });
-            progress.report({ message: progressLine(job, await backend.getTrainingJobMetrics(name), 2) });
+            progress.report({
+              message: progressLine(job, await backend.getTrainingJobMetrics(name), 2),
+            });
             if (isTerminalStatus(job.TrainingJobStatus)) {
               subscription.dispose();
               resolveJob(job);
@@ -273,11 +323,18 @@ async function reportOutcome(job: DescribeTrainingJobResponse, logs: JobLogs): P
       'Reveal Output',
     );
     if (choice === 'Show Logs') await logs.show(name);
-    if (choice === 'Reveal Output') await vscode.commands.executeCommand(COMMANDS.revealTrainingJobOutput, name);
+    if (choice === 'Reveal Output')
+      await vscode.commands.executeCommand(COMMANDS.revealTrainingJobOutput, name);
   } else {
     const reason = job.FailureReason ? `: ${job.FailureReason.split('\n')[0]}` : '';
-    const show = job.TrainingJobStatus === 'Failed' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-    const choice = await show(`Training job ${name} ${job.TrainingJobStatus}${reason}`, 'Show Logs');
+    const show =
+      job.TrainingJobStatus === 'Failed'
+        ? vscode.window.showErrorMessage
+        : vscode.window.showWarningMessage;
+    const choice = await show(
+      `Training job ${name} ${job.TrainingJobStatus}${reason}`,
+      'Show Logs',
+    );
     if (choice === 'Show Logs') await logs.show(name);
   }
 }

@@ -46,13 +46,19 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
   async getChildren(node?: ModelNode): Promise<ModelNode[]> {
     if (node || this.services.backendProblem) return [];
     const backend = this.services.backend;
-    const page = await backend.listTrainingJobs({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100 });
+    const page = await backend.listTrainingJobs({
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+      MaxResults: 100,
+    });
     const models: ModelNode[] = [];
     for (const summary of page.TrainingJobSummaries ?? []) {
-      if (summary.TrainingJobStatus !== 'Completed' && summary.TrainingJobStatus !== 'Stopped') continue;
+      if (summary.TrainingJobStatus !== 'Completed' && summary.TrainingJobStatus !== 'Stopped')
+        continue;
       const job = await backend.describeTrainingJob({ TrainingJobName: summary.TrainingJobName });
       const uri = job.ModelArtifacts?.S3ModelArtifacts;
-      if (uri?.startsWith('file://') && existsSync(fileURLToPath(uri))) models.push(new ModelNode(summary.TrainingJobName!, uri));
+      if (uri?.startsWith('file://') && existsSync(fileURLToPath(uri)))
+        models.push(new ModelNode(summary.TrainingJobName!, uri));
     }
     return models;
   }
@@ -61,5 +67,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
 /** A view with nothing to list yet: VS Code shows its welcome content. */
 export function registerEmptyView(services: Services, viewId: string): void {
   const provider: vscode.TreeDataProvider<never> = { getTreeItem: (n) => n, getChildren: () => [] };
-  services.context.subscriptions.push(vscode.window.createTreeView(viewId, { treeDataProvider: provider }));
+  services.context.subscriptions.push(
+    vscode.window.createTreeView(viewId, { treeDataProvider: provider }),
+  );
 }

@@ -5,7 +5,11 @@
  * tick re-renders the running rows (elapsed time) without reading anything.
  */
 import * as vscode from 'vscode';
-import type { DescribeTrainingJobResponse, MetricPoint, TrainingJobSummary } from '../../model/types';
+import type {
+  DescribeTrainingJobResponse,
+  MetricPoint,
+  TrainingJobSummary,
+} from '../../model/types';
 import { isTerminalStatus } from '../../model/types';
 import { formatMetricValue, latestMetrics, progressLine } from '../../model/progress';
 import { COMMANDS, CONTEXT, VIEWS } from '../commandIds';
@@ -54,7 +58,9 @@ export class TrainingJobNode extends TreeNode {
     item.iconPath = statusIcon(this.job.TrainingJobStatus);
     item.contextValue = this.running ? CONTEXT.runningTrainingJob : CONTEXT.finishedTrainingJob;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${this.name}** - ${this.job.TrainingJobStatus} (${this.job.SecondaryStatus})\n\n`);
+    tooltip.appendMarkdown(
+      `**${this.name}** - ${this.job.TrainingJobStatus} (${this.job.SecondaryStatus})\n\n`,
+    );
     tooltip.appendText(progressLine(this.job, this.metrics, 8));
     if (this.job.FailureReason) tooltip.appendMarkdown('\n\n').appendText(this.job.FailureReason);
     item.tooltip = tooltip;
@@ -64,16 +70,24 @@ export class TrainingJobNode extends TreeNode {
 
   override children(): TreeNode[] {
     const rows: DetailNode[] = [
-      new DetailNode('Status', `${this.job.TrainingJobStatus} / ${this.job.SecondaryStatus}`, 'info'),
+      new DetailNode(
+        'Status',
+        `${this.job.TrainingJobStatus} / ${this.job.SecondaryStatus}`,
+        'info',
+      ),
     ];
     const transition = this.job.SecondaryStatusTransitions?.at(-1);
-    if (transition?.StatusMessage) rows.push(new DetailNode('Step', transition.StatusMessage, 'debug-step-over'));
+    if (transition?.StatusMessage)
+      rows.push(new DetailNode('Step', transition.StatusMessage, 'debug-step-over'));
     for (const [name, value] of latestMetrics(this.job, this.metrics)) {
       rows.push(new DetailNode(name, formatMetricValue(value), 'graph-line'));
     }
-    if (this.job.FailureReason) rows.push(new DetailNode('Failure', this.job.FailureReason, 'warning'));
+    if (this.job.FailureReason)
+      rows.push(new DetailNode('Failure', this.job.FailureReason, 'warning'));
     if (this.job.TrainingJobStatus === 'Completed' || this.job.TrainingJobStatus === 'Stopped') {
-      rows.push(new DetailNode('Model', this.job.ModelArtifacts?.S3ModelArtifacts ?? '', 'package'));
+      rows.push(
+        new DetailNode('Model', this.job.ModelArtifacts?.S3ModelArtifacts ?? '', 'package'),
+      );
     }
     return rows;
   }
@@ -120,7 +134,10 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TreeNode>, vsco
 
   static register(services: Services): TrainingJobsTree {
     const tree = new TrainingJobsTree(services);
-    tree.view = vscode.window.createTreeView(VIEWS.trainingJobs, { treeDataProvider: tree, showCollapseAll: true });
+    tree.view = vscode.window.createTreeView(VIEWS.trainingJobs, {
+      treeDataProvider: tree,
+      showCollapseAll: true,
+    });
     tree.disposables.push(
       tree.view,
       tree.runningChanged,
@@ -183,7 +200,10 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TreeNode>, vsco
     const wanted = Boolean(this.view?.visible) && this.jobs.some((j) => j.running);
     // Re-renders the running jobs' rows from what was last read (elapsed time); data comes from the watcher.
     if (wanted && !this.ticker) {
-      this.ticker = setInterval(() => this.jobs.filter((j) => j.running).forEach((j) => this.changed.fire(j)), 1000);
+      this.ticker = setInterval(
+        () => this.jobs.filter((j) => j.running).forEach((j) => this.changed.fire(j)),
+        1000,
+      );
     }
     if (!wanted && this.ticker) {
       clearInterval(this.ticker);
