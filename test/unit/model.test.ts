@@ -106,6 +106,9 @@ test('progress lines', () => {
     TrainingJobStatus: 'InProgress' as const,
     SecondaryStatus: 'Training' as const,
     CreationTime: new Date(Date.now() - 61_000),
+    TrainingJobArn: 'arn:aws:sagemaker:local:000000000000:training-job/j',
+    ModelArtifacts: { S3ModelArtifacts: 'file:///o/j/output/model.tar.gz' },
+    StoppingCondition: {},
   };
   assert.match(
     progressLine(job, [{ name: 'loss', value: 0.123456, timestamp: '' }]),
@@ -115,7 +118,7 @@ test('progress lines', () => {
 
 test('every contributed command is registered under the same id, and vice versa', () => {
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-  const contributed = manifest.contributes.commands
+  const contributed: string[] = manifest.contributes.commands
     .map((c: { command: string }) => c.command)
     .sort();
   assert.deepEqual(contributed, Object.values(COMMANDS).sort());
