@@ -121,7 +121,7 @@ test('every contributed command is registered under the same id, and vice versa'
   const contributed: string[] = manifest.contributes.commands
     .map((c: { command: string }) => c.command)
     .sort();
-  assert.deepEqual(contributed, Object.values(COMMANDS).sort());
+  assert.deepEqual(contributed, (Object.values(COMMANDS) as string[]).sort());
   const menuCommands = Object.values(
     manifest.contributes.menus as Record<string, { command: string }[]>,
   )
