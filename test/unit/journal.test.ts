@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendEvent, readJournal, writeFileAtomic } from '../../src/engine/store/journal';
+import {
+  appendEvent,
+  JournalReader,
+  readJournal,
+  writeFileAtomic,
+} from '../../src/engine/store/journal';
 import { tempDir } from './helpers';
 
 const isEvent = (v: unknown): v is { n: number } => typeof (v as { n?: unknown }).n === 'number';
@@ -32,4 +37,19 @@ test('writeFileAtomic replaces a file whole', () => {
   writeFileAtomic(file, 'one');
   writeFileAtomic(file, 'two');
   assert.equal(readFileSync(file, 'utf8'), 'two');
+});
+
+test('JournalReader parses only what was appended, and notices a rewritten file', () => {
+  const file = join(tempDir(), 'journal.jsonl');
+  const reader = new JournalReader(file, isEvent);
+  appendEvent(file, { n: 1 });
+  assert.deepEqual(reader.read().events, [{ n: 1 }]);
+  writeFileSync(file, `${readFileSync(file, 'utf8')}{"n":2}\n{"n":`);
+  const partial = reader.read();
+  assert.deepEqual(partial.events, [{ n: 1 }, { n: 2 }]);
+  assert.match(partial.problems[0].message, /incomplete last line/);
+  writeFileSync(file, `${readFileSync(file, 'utf8')}3}\n`);
+  assert.deepEqual(reader.read(), { events: [{ n: 1 }, { n: 2 }, { n: 3 }], problems: [] });
+  writeFileSync(file, '{"n":9}\n{"n":1}\n{"n":2}\n{"n":3}\n'); // rewritten in place, not appended
+  assert.deepEqual(reader.read().events, [{ n: 9 }, { n: 1 }, { n: 2 }, { n: 3 }]);
 });

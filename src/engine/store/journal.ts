@@ -60,30 +60,101 @@ export function readJournal<T>(
   file: string,
   isEvent: (value: unknown) => value is T,
 ): JournalRead<T> {
-  const text = readFileSync(file, 'utf8');
-  const events: T[] = [];
-  const problems: JournalProblem[] = [];
-  const lines = text.split('\n');
-  const tornTail = !text.endsWith('\n') && lines[lines.length - 1] !== '';
-  lines.forEach((line, index) => {
+  return new JournalReader(file, isEvent).read();
+}
+
+/**
+ * Reads a journal incrementally: each read parses only the bytes appended since the last
+ * one, so watching a chatty job costs what it wrote, not the size of its whole history.
+ */
+export class JournalReader<T> {
+  private offset = 0;
+  private line = 0;
+  private events: T[] = [];
+  private problems: JournalProblem[] = [];
+  /** The last consumed line and where it starts: if those bytes change, the file was rewritten. */
+  private lastLine = Buffer.alloc(0);
+  private lastLineStart = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly isEvent: (value: unknown) => value is T,
+  ) {}
+
+  read(): JournalRead<T> {
+    const fd = openSync(this.file, 'r');
+    let appended: Buffer;
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.offset || !this.prefixUnchanged(fd)) this.reset();
+      appended = Buffer.alloc(size - this.offset);
+      readSync(fd, appended, 0, appended.length, this.offset);
+    } finally {
+      closeSync(fd);
+    }
+    // Consume complete lines only; a partial last line is reported now and re-read later.
+    const complete = appended.lastIndexOf(0x0a) + 1;
+    let start = 0;
+    while (start < complete) {
+      const end = appended.indexOf(0x0a, start);
+      this.line++;
+      this.parse(
+        appended.subarray(start, end).toString('utf8'),
+        this.line,
+        this.events,
+        this.problems,
+        false,
+      );
+      this.lastLine = Buffer.from(appended.subarray(start, end + 1));
+      this.lastLineStart = this.offset + start;
+      start = end + 1;
+    }
+    this.offset += complete;
+    const events = [...this.events];
+    const problems = [...this.problems];
+    const tail = appended.subarray(complete).toString('utf8');
+    if (tail.trim() !== '') this.parse(tail, this.line + 1, events, problems, true);
+    return { events, problems };
+  }
+
+  private prefixUnchanged(fd: number): boolean {
+    if (this.offset === 0) return true;
+    const current = Buffer.alloc(this.lastLine.length);
+    readSync(fd, current, 0, current.length, this.lastLineStart);
+    return current.equals(this.lastLine);
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.line = 0;
+    this.events = [];
+    this.problems = [];
+    this.lastLine = Buffer.alloc(0);
+    this.lastLineStart = 0;
+  }
+
+  private parse(
+    line: string,
+    number: number,
+    events: T[],
+    problems: JournalProblem[],
+    isTornTail: boolean,
+  ): void {
     if (line.trim() === '') return;
-    const isLast = index === lines.length - 1;
     try {
       const value: unknown = JSON.parse(line);
-      if (isEvent(value)) events.push(value);
-      else problems.push({ file, line: index + 1, message: 'not a known event; skipped' });
+      if (this.isEvent(value)) events.push(value);
+      else problems.push({ file: this.file, line: number, message: 'not a known event; skipped' });
     } catch (err) {
       problems.push({
-        file,
-        line: index + 1,
-        message:
-          isLast && tornTail
-            ? 'incomplete last line (the writer was interrupted mid-write); skipped'
-            : `corrupt line (${(err as Error).message}); skipped - the other events are intact`,
+        file: this.file,
+        line: number,
+        message: isTornTail
+          ? 'incomplete last line (the writer was interrupted mid-write); skipped'
+          : `corrupt line (${(err as Error).message}); skipped - the other events are intact`,
       });
     }
-  });
-  return { events, problems };
+  }
 }
 
 /** Writes a whole file atomically: a temp file in the same folder, fsync'd, then renamed. */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inUseError, notFoundError } from '../../model/errors';
-import { appendEvent, readJournal, type JournalProblem } from './journal';
+import { appendEvent, JournalReader, type JournalProblem } from './journal';
 import {
   foldTrainingJob,
   isTrainingJobEvent,
@@ -28,6 +28,8 @@ export interface TrainingJobRead {
 
 export class TrainingJobStore {
   readonly jobsDir: string;
+  /** Incremental readers, one per job, so repeated reads parse only what was appended. */
+  private readonly readers = new Map<string, JournalReader<TrainingJobEvent>>();
 
   constructor(readonly root: string) {
     this.jobsDir = join(root, 'training-jobs');
@@ -85,7 +87,12 @@ export class TrainingJobStore {
         `Requested resource not found: training job ${JSON.stringify(name)} does not exist in ${this.root}.`,
       );
     }
-    const { events, problems } = readJournal(this.journalPath(name), isTrainingJobEvent);
+    let reader = this.readers.get(name);
+    if (!reader) {
+      reader = new JournalReader(this.journalPath(name), isTrainingJobEvent);
+      this.readers.set(name, reader);
+    }
+    const { events, problems } = reader.read();
     const state = foldTrainingJob(events);
     if (!state) {
       throw new Error(
