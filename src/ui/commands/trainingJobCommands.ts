@@ -8,7 +8,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DescribeTrainingJobResponse, MetricDefinition } from '../../model/types';
 import { isTerminalStatus } from '../../model/types';
-import { progressLine } from '../../model/progress';
+import {
+  elapsedMs,
+  formatDuration,
+  formatMetricValue,
+  latestMetrics,
+  progressLine,
+} from '../../model/progress';
 import {
   DEFAULT_METRIC_DEFINITIONS,
   formatMetricDefinitions,
@@ -317,8 +323,11 @@ async function launch(
 async function reportOutcome(job: DescribeTrainingJobResponse, logs: JobLogs): Promise<void> {
   const name = job.TrainingJobName!;
   if (job.TrainingJobStatus === 'Completed') {
+    const metrics = latestMetrics(job)
+      .map(([metric, value]) => `${metric}=${formatMetricValue(value)}`)
+      .join(' ');
     const choice = await vscode.window.showInformationMessage(
-      `Training job ${name} completed: ${progressLine(job, undefined, 4)}`,
+      `Training job ${name} completed in ${formatDuration(elapsedMs(job))}${metrics ? `: ${metrics}` : ''}`,
       'Show Logs',
       'Reveal Output',
     );
