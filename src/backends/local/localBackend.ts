@@ -22,7 +22,7 @@ import { isTerminalStatus } from '../../model/types';
 import { SageMakerError, validationError } from '../../model/errors';
 import { formatProblems, validateShape, type OperationName } from '../../model/shapes';
 import { TrainingJobStore, type TrainingJobRead } from '../../engine/store/trainingJobStore';
-import { summarize } from '../../engine/training/events';
+import { failedEvent, summarize } from '../../engine/training/events';
 import { validateTrainingJobRequest } from '../../engine/training/validateRequest';
 import { isProcessAlive, signalGroup } from '../../engine/util/processes';
 import { watchStore } from '../../engine/store/storeWatcher';
@@ -212,18 +212,16 @@ export class LocalBackend implements SageMakerBackend {
     ) {
       signalGroup(again.state.processPid, 'SIGKILL');
     }
-    this.store.append(name, {
-      type: 'Ended',
-      time: new Date().toISOString(),
-      status: 'Failed',
-      secondaryStatus: 'Failed',
-      message: 'The job ended unexpectedly',
-      failureReason:
+    this.store.append(
+      name,
+      failedEvent(
+        'The job ended unexpectedly',
         pid === undefined
           ? 'InternalServerError: the local runner never started for this job. Create the job again with a new name.'
           : `InternalServerError: the job's runner process (pid ${pid}) ended without finishing the job ` +
-            '(killed, or the machine restarted). Its log and partial output are kept; create the job again with a new name.',
-    });
+              '(killed, or the machine restarted). Its log and partial output are kept; create the job again with a new name.',
+      ),
+    );
     return this.store.read(name);
   }
 
@@ -247,14 +245,13 @@ export class LocalBackend implements SageMakerBackend {
         pid: child.pid,
       });
     } catch (err) {
-      this.store.append(name, {
-        type: 'Ended',
-        time: new Date().toISOString(),
-        status: 'Failed',
-        secondaryStatus: 'Failed',
-        message: 'Failed to start',
-        failureReason: `InternalServerError: could not start the local runner: ${(err as Error).message}`,
-      });
+      this.store.append(
+        name,
+        failedEvent(
+          'Failed to start',
+          `InternalServerError: could not start the local runner: ${(err as Error).message}`,
+        ),
+      );
     } finally {
       closeSync(logFd);
     }

@@ -39,6 +39,19 @@ export type TrainingJobEvent =
       failureReason?: string;
     };
 
+/** The event that ends a job as Failed; FailureReason is cut to the API's 1024 characters. */
+export function failedEvent(message: string, failureReason: string): TrainingJobEvent {
+  return {
+    type: 'Ended',
+    time: new Date().toISOString(),
+    status: 'Failed',
+    secondaryStatus: 'Failed',
+    message,
+    failureReason:
+      failureReason.length <= 1024 ? failureReason : `${failureReason.slice(0, 1021)}...`,
+  };
+}
+
 const EVENT_TYPES = new Set([
   'Created',
   'RunnerSpawned',

@@ -13,7 +13,7 @@ import { localPathOf } from '../util/fileUri';
 import { processStartToken, signalGroup } from '../util/processes';
 import { TrainingJobStore } from '../store/trainingJobStore';
 import type { EndStatus, TrainingJobEvent } from './events';
-import { modelArtifactUri } from './events';
+import { failedEvent, modelArtifactUri } from './events';
 import { compileMetricDefinitions, matchMetrics } from './metrics';
 import { validateTrainingJobRequest, DEFAULT_MAX_RUNTIME_SECONDS } from './validateRequest';
 import {
@@ -43,17 +43,10 @@ export async function runTrainingJob(storeRoot: string, name: string): Promise<E
   } catch (err) {
     // A bug or an I/O error in the runner itself: never leave the job InProgress.
     if (!isTerminal(store, name)) {
-      store.append(name, {
-        type: 'Ended',
-        time: now(),
-        status: 'Failed',
-        secondaryStatus: 'Failed',
-        message: 'The local engine failed',
-        failureReason: truncate(
-          `InternalServerError: ${(err as Error).message}`,
-          FAILURE_REASON_MAX,
-        ),
-      });
+      store.append(
+        name,
+        failedEvent('The local engine failed', `InternalServerError: ${(err as Error).message}`),
+      );
     }
     throw err;
   }

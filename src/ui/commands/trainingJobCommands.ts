@@ -161,19 +161,17 @@ async function promptForJob(
     placeHolder: 'training=data/train validation=data/val',
     value: state.get<string>(MEMENTO.channels, ''),
     ignoreFocusOut: true,
-    validateInput: (text) => {
-      try {
-        for (const [name, path] of Object.entries(parseKeyValues(text))) {
-          if (!/^[A-Za-z0-9._-]+$/.test(name))
-            return `Channel name "${name}": letters, digits, dots, hyphens and underscores only`;
-          if (!existsSync(absolute(path, root)))
-            return `Channel ${name}: ${absolute(path, root)} does not exist`;
+    validateInput: problemOf((text) => {
+      for (const [name, path] of Object.entries(parseKeyValues(text))) {
+        if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+          throw new Error(
+            `Channel name "${name}": letters, digits, dots, hyphens and underscores only`,
+          );
         }
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
+        if (!existsSync(absolute(path, root)))
+          throw new Error(`Channel ${name}: ${absolute(path, root)} does not exist`);
       }
-    },
+    }),
   });
   if (channelsText === undefined) return undefined;
 
@@ -184,14 +182,7 @@ async function promptForJob(
     placeHolder: 'epochs=5 learning_rate=0.01',
     value: state.get<string>(MEMENTO.hyperParameters, ''),
     ignoreFocusOut: true,
-    validateInput: (text) => {
-      try {
-        parseKeyValues(text);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
+    validateInput: problemOf((text) => parseKeyValues(text)),
   });
   if (hpText === undefined) return undefined;
 
@@ -201,14 +192,7 @@ async function promptForJob(
       'name=regex pairs separated by ";"; the regex captures the value in the script\'s output (SageMaker MetricDefinitions).',
     value: state.get<string>(MEMENTO.metrics, formatMetricDefinitions(DEFAULT_METRIC_DEFINITIONS)),
     ignoreFocusOut: true,
-    validateInput: (text) => {
-      try {
-        parseMetricDefinitions(text);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
+    validateInput: problemOf((text) => parseMetricDefinitions(text)),
   });
   if (metricsText === undefined) return undefined;
 
@@ -223,6 +207,18 @@ async function promptForJob(
     channels,
     hyperParameters: parseKeyValues(hpText),
     metricDefinitions: parseMetricDefinitions(metricsText),
+  };
+}
+
+/** An input box validator from a parser: the parser's error message, or nothing when it accepts. */
+function problemOf(check: (text: string) => unknown): (text: string) => string | undefined {
+  return (text) => {
+    try {
+      check(text);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
   };
 }
 
