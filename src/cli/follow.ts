@@ -35,7 +35,7 @@ export async function waitForTrainingJob(
     const line = `${name}: ${progressLine(job, series, 4)}`;
     const done = isTerminalStatus(job.TrainingJobStatus);
     if (progress.isTTY) {
-      const width = progress.columns ?? 100;
+      const width = progress.columns && progress.columns > 20 ? progress.columns : 120;
       progress.write(`\r\x1b[2K${line.slice(0, width - 1)}${done ? '\n' : ''}`);
     } else if (stripClock(line) !== stripClock(previous) || done) {
       progress.write(`${line}\n`);
