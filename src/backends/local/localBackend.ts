@@ -8,6 +8,19 @@ import { closeSync, existsSync, openSync, readSync, fstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type {
+  CreateHyperParameterTuningJobRequest,
+  CreateHyperParameterTuningJobResponse,
+  DescribeHyperParameterTuningJobRequest,
+  DescribeHyperParameterTuningJobResponse,
+  HyperParameterTrainingJobSummary,
+  HyperParameterTuningJobSummary,
+  ListHyperParameterTuningJobsRequest,
+  ListHyperParameterTuningJobsResponse,
+  ListTrainingJobsForHyperParameterTuningJobRequest,
+  ListTrainingJobsForHyperParameterTuningJobResponse,
+  StopHyperParameterTuningJobRequest,
+} from '@aws-sdk/client-sagemaker';
+import type {
   CreateTrainingJobRequest,
   CreateTrainingJobResponse,
   DescribeTrainingJobRequest,
@@ -26,6 +39,10 @@ import { failedEvent, summarize } from '../../engine/training/events';
 import { validateTrainingJobRequest } from '../../engine/training/validateRequest';
 import { isProcessAlive, signalGroup } from '../../engine/util/processes';
 import { watchStore } from '../../engine/store/storeWatcher';
+import { TuningJobStore, type TuningJobRead } from '../../engine/store/tuningJobStore';
+import { trialSummary } from '../../engine/tuning/events';
+import { AVAILABLE_STRATEGIES } from '../../engine/tuning/strategies';
+import { validateTuningJobRequest } from '../../engine/tuning/validateTuningRequest';
 import type { LogChunk, SageMakerBackend } from '../backend';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -34,6 +51,8 @@ export const LOCAL_REGION = 'local';
 const RUNNER_START_GRACE_MS = 60_000;
 const LIST_DEFAULT_MAX_RESULTS = 10;
 const LOG_READ_MAX_BYTES = 1 << 20;
+/** A trial "improves" the best objective only when it beats it by more than 1% (SageMaker's wording). */
+const IMPROVEMENT_THRESHOLD = 0.01;
 
 export interface LocalBackendOptions {
   /** Folder of the job store. */
@@ -55,9 +74,11 @@ export class LocalBackend implements SageMakerBackend {
   readonly kind = 'local' as const;
   readonly location: string;
   readonly store: TrainingJobStore;
+  readonly tuningStore: TuningJobStore;
 
   constructor(private readonly options: LocalBackendOptions) {
     this.store = new TrainingJobStore(options.storeDir);
+    this.tuningStore = new TuningJobStore(options.storeDir);
     this.location = `local store ${options.storeDir}`;
     if (!existsSync(options.runnerPath)) {
       throw new Error(
@@ -66,7 +87,10 @@ export class LocalBackend implements SageMakerBackend {
     }
   }
 
-  async createTrainingJob(request: CreateTrainingJobRequest): Promise<CreateTrainingJobResponse> {
+  async createTrainingJob(
+    request: CreateTrainingJobRequest,
+    options: { tuningJobArn?: string } = {},
+  ): Promise<CreateTrainingJobResponse> {
     const validated = validateTrainingJobRequest(request);
     const name = validated.request.TrainingJobName!;
     const arn = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:training-job/${name.toLowerCase()}`;
@@ -76,6 +100,7 @@ export class LocalBackend implements SageMakerBackend {
       arn,
       request: validated.request,
       stopGraceSeconds: this.options.stopGraceSeconds ?? 120,
+      ...(options.tuningJobArn ? { tuningJobArn: options.tuningJobArn } : {}),
     });
     this.startRunner(name);
     return { TrainingJobArn: arn };
@@ -119,14 +144,9 @@ export class LocalBackend implements SageMakerBackend {
         : key === 'Status'
           ? s.TrainingJobStatus!
           : s.CreationTime!.toISOString();
-    summaries.sort((a, b) => direction * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0));
-    const offset = decodeToken(request.NextToken);
-    const page = summaries.slice(offset, offset + (request.MaxResults ?? LIST_DEFAULT_MAX_RESULTS));
-    const next = offset + page.length;
-    return {
-      TrainingJobSummaries: page,
-      ...(next < summaries.length ? { NextToken: encodeToken(next) } : {}),
-    };
+    summaries.sort((a, b) => direction * compare(value(a), value(b)));
+    const { page, NextToken } = paginate(summaries, request.NextToken, request.MaxResults);
+    return { TrainingJobSummaries: page, ...(NextToken ? { NextToken } : {}) };
   }
 
   async stopTrainingJob(request: StopTrainingJobRequest): Promise<void> {
@@ -226,24 +246,9 @@ export class LocalBackend implements SageMakerBackend {
   }
 
   private startRunner(name: string): void {
-    const logFd = openSync(this.store.runnerLogPath(name), 'a');
     try {
-      const child = spawn(
-        process.execPath,
-        [this.options.runnerPath, this.options.storeDir, name],
-        {
-          detached: true,
-          stdio: ['ignore', logFd, logFd],
-          env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
-        },
-      );
-      child.unref();
-      if (child.pid === undefined) throw new Error('spawn returned no pid');
-      this.store.append(name, {
-        type: 'RunnerSpawned',
-        time: new Date().toISOString(),
-        pid: child.pid,
-      });
+      const pid = this.spawnRunner('training', name, this.store.runnerLogPath(name));
+      this.store.append(name, { type: 'RunnerSpawned', time: new Date().toISOString(), pid });
     } catch (err) {
       this.store.append(
         name,
@@ -252,10 +257,231 @@ export class LocalBackend implements SageMakerBackend {
           `InternalServerError: could not start the local runner: ${(err as Error).message}`,
         ),
       );
+    }
+  }
+
+  /** Starts a detached runner process (`runner.js <kind> <store> <name>`) logging to `logPath`. */
+  private spawnRunner(kind: 'training' | 'tuning', name: string, logPath: string): number {
+    const logFd = openSync(logPath, 'a');
+    try {
+      const child = spawn(
+        process.execPath,
+        [this.options.runnerPath, kind, this.options.storeDir, name],
+        {
+          detached: true,
+          stdio: ['ignore', logFd, logFd],
+          env: {
+            ...process.env,
+            ...this.options.env,
+            ELECTRON_RUN_AS_NODE: '1',
+            SMW_STOP_GRACE_SECONDS: String(this.options.stopGraceSeconds ?? 120),
+          },
+        },
+      );
+      child.unref();
+      if (child.pid === undefined) throw new Error('spawn returned no pid');
+      return child.pid;
     } finally {
       closeSync(logFd);
     }
   }
+
+  // ------------------------------------------------------------------ tuning jobs
+
+  async createHyperParameterTuningJob(
+    request: CreateHyperParameterTuningJobRequest,
+  ): Promise<CreateHyperParameterTuningJobResponse> {
+    const validated = validateTuningJobRequest(request, AVAILABLE_STRATEGIES);
+    const name = request.HyperParameterTuningJobName!;
+    const arn = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:hyper-parameter-tuning-job/${name.toLowerCase()}`;
+    this.tuningStore.create(name, {
+      type: 'Created',
+      time: new Date().toISOString(),
+      arn,
+      request,
+      strategy: validated.strategy,
+      seed: validated.seed,
+      maxTrainingJobs: validated.maxTrainingJobs,
+      improvementThreshold: IMPROVEMENT_THRESHOLD,
+    });
+    this.startTuner(name);
+    return { HyperParameterTuningJobArn: arn };
+  }
+
+  async describeHyperParameterTuningJob(
+    request: DescribeHyperParameterTuningJobRequest,
+  ): Promise<DescribeHyperParameterTuningJobResponse> {
+    checkInput('DescribeHyperParameterTuningJob', request);
+    return this.readTuningReconciled(request.HyperParameterTuningJobName!).state.description;
+  }
+
+  async listHyperParameterTuningJobs(
+    request: ListHyperParameterTuningJobsRequest = {},
+  ): Promise<ListHyperParameterTuningJobsResponse> {
+    checkInput('ListHyperParameterTuningJobs', request);
+    const summaries: HyperParameterTuningJobSummary[] = [];
+    for (const name of this.tuningStore.listNames()) {
+      if (request.NameContains && !name.toLowerCase().includes(request.NameContains.toLowerCase()))
+        continue;
+      let d: DescribeHyperParameterTuningJobResponse;
+      try {
+        d = this.readTuningReconciled(name).state.description;
+      } catch {
+        continue;
+      }
+      if (request.StatusEquals && d.HyperParameterTuningJobStatus !== request.StatusEquals)
+        continue;
+      if (request.CreationTimeAfter && !(d.CreationTime! > new Date(request.CreationTimeAfter)))
+        continue;
+      if (request.CreationTimeBefore && !(d.CreationTime! < new Date(request.CreationTimeBefore)))
+        continue;
+      if (
+        request.LastModifiedTimeAfter &&
+        !(d.LastModifiedTime! > new Date(request.LastModifiedTimeAfter))
+      )
+        continue;
+      if (
+        request.LastModifiedTimeBefore &&
+        !(d.LastModifiedTime! < new Date(request.LastModifiedTimeBefore))
+      )
+        continue;
+      summaries.push({
+        HyperParameterTuningJobName: d.HyperParameterTuningJobName,
+        HyperParameterTuningJobArn: d.HyperParameterTuningJobArn,
+        HyperParameterTuningJobStatus: d.HyperParameterTuningJobStatus,
+        Strategy: d.HyperParameterTuningJobConfig!.Strategy,
+        CreationTime: d.CreationTime,
+        ...(d.HyperParameterTuningEndTime
+          ? { HyperParameterTuningEndTime: d.HyperParameterTuningEndTime }
+          : {}),
+        ...(d.LastModifiedTime ? { LastModifiedTime: d.LastModifiedTime } : {}),
+        TrainingJobStatusCounters: d.TrainingJobStatusCounters,
+        ObjectiveStatusCounters: d.ObjectiveStatusCounters,
+        ...(d.HyperParameterTuningJobConfig?.ResourceLimits
+          ? { ResourceLimits: d.HyperParameterTuningJobConfig.ResourceLimits }
+          : {}),
+      });
+    }
+    const key = request.SortBy ?? 'CreationTime';
+    const direction = (request.SortOrder ?? 'Ascending') === 'Ascending' ? 1 : -1;
+    const value = (s: HyperParameterTuningJobSummary) =>
+      key === 'Name'
+        ? s.HyperParameterTuningJobName!
+        : key === 'Status'
+          ? s.HyperParameterTuningJobStatus!
+          : s.CreationTime!.toISOString();
+    summaries.sort((a, b) => direction * compare(value(a), value(b)));
+    const { page, NextToken } = paginate(summaries, request.NextToken, request.MaxResults);
+    return { HyperParameterTuningJobSummaries: page, ...(NextToken ? { NextToken } : {}) };
+  }
+
+  async listTrainingJobsForHyperParameterTuningJob(
+    request: ListTrainingJobsForHyperParameterTuningJobRequest,
+  ): Promise<ListTrainingJobsForHyperParameterTuningJobResponse> {
+    checkInput('ListTrainingJobsForHyperParameterTuningJob', request);
+    const { state } = this.readTuningReconciled(request.HyperParameterTuningJobName!);
+    const req = state.created.request;
+    const objective =
+      req.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective ??
+      req.TrainingJobDefinition?.TuningObjective;
+    let summaries = state.trials.map((trial) => {
+      let running: { status?: string; creationTime?: Date; trainingStartTime?: Date } | undefined;
+      if (!trial.ended && this.store.exists(trial.trainingJobName)) {
+        const job = this.readReconciled(trial.trainingJobName).state.description;
+        running = {
+          status: job.TrainingJobStatus,
+          creationTime: job.CreationTime,
+          trainingStartTime: job.TrainingStartTime,
+        };
+      }
+      return trialSummary(trial, req, objective?.Type, objective?.MetricName, running);
+    });
+    if (request.StatusEquals)
+      summaries = summaries.filter((s) => s.TrainingJobStatus === request.StatusEquals);
+    const key = request.SortBy ?? 'Name';
+    // As SageMaker does: sorting by the objective lists only jobs that reported one.
+    if (key === 'FinalObjectiveMetricValue') {
+      summaries = summaries.filter(
+        (s) => s.FinalHyperParameterTuningJobObjectiveMetric?.Value !== undefined,
+      );
+    }
+    const direction = (request.SortOrder ?? 'Ascending') === 'Ascending' ? 1 : -1;
+    const value = (s: HyperParameterTrainingJobSummary): string | number =>
+      key === 'FinalObjectiveMetricValue'
+        ? s.FinalHyperParameterTuningJobObjectiveMetric!.Value!
+        : key === 'Status'
+          ? s.TrainingJobStatus!
+          : key === 'CreationTime'
+            ? s.CreationTime!.toISOString()
+            : s.TrainingJobName!;
+    summaries.sort((a, b) => direction * compare(value(a), value(b)));
+    const { page, NextToken } = paginate(summaries, request.NextToken, request.MaxResults);
+    return { TrainingJobSummaries: page, ...(NextToken ? { NextToken } : {}) };
+  }
+
+  async stopHyperParameterTuningJob(request: StopHyperParameterTuningJobRequest): Promise<void> {
+    checkInput('StopHyperParameterTuningJob', request);
+    const name = request.HyperParameterTuningJobName!;
+    const { state } = this.readTuningReconciled(name);
+    const status = state.description.HyperParameterTuningJobStatus;
+    if (status !== 'InProgress') {
+      if (status === 'Stopping') return;
+      throw validationError(
+        `Tuning job ${name} is already ${status}; only InProgress tuning jobs can be stopped.`,
+      );
+    }
+    this.tuningStore.append(name, { type: 'StopRequested', time: new Date().toISOString() });
+    if (state.runnerPid !== undefined && isProcessAlive(state.runnerPid, state.runnerPidStart)) {
+      process.kill(state.runnerPid, 'SIGTERM');
+    }
+  }
+
+  /**
+   * Reads a tuning job; if it is unfinished and its tuner is gone (kill -9, reboot), a new
+   * tuner is started that resumes it from the journal.
+   */
+  private readTuningReconciled(name: string): TuningJobRead {
+    const read = this.tuningStore.read(name);
+    const { state } = read;
+    if (state.ended) return read;
+    const pid = state.runnerPid;
+    const age = Date.now() - Date.parse(state.created.time);
+    if (pid === undefined ? age < RUNNER_START_GRACE_MS : isProcessAlive(pid, state.runnerPidStart))
+      return read;
+    this.startTuner(name);
+    return this.tuningStore.read(name);
+  }
+
+  private startTuner(name: string): void {
+    try {
+      const pid = this.spawnRunner('tuning', name, this.tuningStore.runnerLogPath(name));
+      this.tuningStore.append(name, { type: 'RunnerSpawned', time: new Date().toISOString(), pid });
+    } catch (err) {
+      this.tuningStore.append(name, {
+        type: 'Ended',
+        time: new Date().toISOString(),
+        status: 'Failed',
+        reason: 'Error',
+        failureReason: `InternalServerError: could not start the local tuner: ${(err as Error).message}`,
+      });
+    }
+  }
+}
+
+/** Orders strings and numbers; for sorting list answers. */
+function compare(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function paginate<T>(
+  items: T[],
+  token: string | undefined,
+  maxResults: number | undefined,
+): { page: T[]; NextToken?: string } {
+  const offset = decodeToken(token);
+  const page = items.slice(offset, offset + (maxResults ?? LIST_DEFAULT_MAX_RESULTS));
+  const next = offset + page.length;
+  return { page, ...(next < items.length ? { NextToken: encodeToken(next) } : {}) };
 }
 
 function checkInput(operation: OperationName, request: unknown): void {

@@ -22,6 +22,8 @@ export type TrainingJobEvent =
       arn: string;
       request: CreateTrainingJobRequest;
       stopGraceSeconds: number;
+      /** Set when a tuning job launched this job. */
+      tuningJobArn?: string;
     }
   /** The launcher spawned the runner process (pid known before the runner writes anything). */
   | { type: 'RunnerSpawned'; time: string; pid: number }
@@ -173,6 +175,7 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
   const description: DescribeTrainingJobResponse = {
     TrainingJobName: request.TrainingJobName,
     TrainingJobArn: created.arn,
+    ...(created.tuningJobArn ? { TuningJobArn: created.tuningJobArn } : {}),
     ModelArtifacts: { S3ModelArtifacts: modelArtifactUri(request) },
     TrainingJobStatus: status,
     SecondaryStatus: secondary,

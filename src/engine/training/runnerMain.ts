@@ -1,12 +1,33 @@
-/** Entry point of a job's runner process: `node runner.js <store> <job-name>`. */
+/**
+ * Entry point of the local engine's job processes:
+ *   runner.js training <store> <training-job-name>   one training job
+ *   runner.js tuning <store> <tuning-job-name>       one tuning job's tuner
+ */
+import { join } from 'node:path';
 import { runTrainingJob } from './runner';
+import { runTuningJob } from '../tuning/tuner';
+import { LocalBackend } from '../../backends/local/localBackend';
 
-const [storeRoot, jobName] = process.argv.slice(2);
-if (!storeRoot || !jobName) {
-  process.stderr.write('usage: runner.js <store-dir> <training-job-name>\n');
+const [kind, storeRoot, jobName] = process.argv.slice(2);
+if ((kind !== 'training' && kind !== 'tuning') || !storeRoot || !jobName) {
+  process.stderr.write('usage: runner.js training|tuning <store-dir> <job-name>\n');
   process.exit(2);
 }
-runTrainingJob(storeRoot, jobName).then(
+const work =
+  kind === 'training'
+    ? runTrainingJob(storeRoot, jobName)
+    : runTuningJob(
+        storeRoot,
+        jobName,
+        new LocalBackend({
+          storeDir: storeRoot,
+          runnerPath: join(__dirname, 'runner.js'),
+          ...(process.env.SMW_STOP_GRACE_SECONDS
+            ? { stopGraceSeconds: Number(process.env.SMW_STOP_GRACE_SECONDS) }
+            : {}),
+        }),
+      );
+work.then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(

@@ -1,0 +1,320 @@
+/**
+ * Gaussian process regression with the mixed Matern 5/2 kernel (kernel.ts): the negative log
+ * posterior of the kernel hyperparameters with its analytic gradient (for fitting), and the
+ * posterior at new points with gradients (for the acquisition).
+ *
+ * Hyperparameters travel as one vector theta = [log l_1 .. log l_D, log signal variance,
+ * log noise variance]; targets are expected standardised (zero mean, unit variance).
+ */
+import type { Random } from '../../../util/random';
+import {
+  choleskyWithJitter,
+  dot,
+  inverseFromCholesky,
+  solveLower,
+  solveLowerTransposed,
+} from './linalg';
+import { matern52, matern52DerivR2 } from './kernel';
+import { minimizeBox } from './optimize';
+
+export interface GpData {
+  /** n x dims, row-major: unit values for numeric dimensions, value indices for categorical. */
+  x: Float64Array;
+  /** Standardised targets. */
+  y: Float64Array;
+  n: number;
+  dims: number;
+  categorical: Uint8Array;
+}
+
+/** Noise variance floor (standardised units): objectives are often deterministic. */
+export const MIN_NOISE = 1e-6;
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** Box bounds on theta: wide enough for real problems, tight enough to keep K well conditioned. */
+export function thetaBounds(dims: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(dims + 2);
+  const upper = new Float64Array(dims + 2);
+  for (let d = 0; d < dims; d++) {
+    lower[d] = Math.log(0.01);
+    upper[d] = Math.log(100);
+  }
+  lower[dims] = Math.log(0.05);
+  upper[dims] = Math.log(20);
+  lower[dims + 1] = Math.log(MIN_NOISE);
+  upper[dims + 1] = Math.log(1);
+  return { lower, upper };
+}
+
+/**
+ * Log prior (up to a constant) and its gradient in theta. Gamma-type priors as in Optuna's
+ * GPSampler, which work well on standardised targets and unit inputs:
+ * inverse squared lengthscales lambda: -(0.1 / lambda + 0.1 lambda) (mode at l = 1, keeps
+ * l away from both 0 and infinity); signal variance ~ Gamma(2, 1); noise ~ Gamma(1.1, 30)
+ * (prefers small noise without forcing it).
+ */
+function logPrior(theta: Float64Array, dims: number, grad: Float64Array | undefined): number {
+  let value = 0;
+  for (let d = 0; d < dims; d++) {
+    const lambda = Math.exp(-2 * theta[d]);
+    value -= 0.1 / lambda + 0.1 * lambda;
+    if (grad) grad[d] = -0.2 / lambda + 0.2 * lambda;
+  }
+  const signal = Math.exp(theta[dims]);
+  value += Math.log(signal) - signal;
+  const noise = Math.exp(theta[dims + 1]);
+  value += 0.1 * Math.log(noise) - 30 * noise;
+  if (grad) {
+    grad[dims] = 1 - signal;
+    grad[dims + 1] = 0.1 - 30 * noise;
+  }
+  return value;
+}
+
+/**
+ * The negative log marginal likelihood minus the log prior at theta, and (when `grad` is
+ * given) its gradient: d/dtheta = -0.5 tr((alpha alpha^T - K^-1) dK/dtheta) - dlogPrior.
+ * Infinity where K cannot be factored.
+ */
+export function negLogPosterior(theta: Float64Array, data: GpData, grad?: Float64Array): number {
+  const { x, y, n, dims, categorical } = data;
+  const lambda = new Float64Array(dims);
+  for (let d = 0; d < dims; d++) lambda[d] = Math.exp(-2 * theta[d]);
+  const signal = Math.exp(theta[dims]);
+  const noise = Math.exp(theta[dims + 1]);
+
+  // K and, for the gradient, d k / d r2 of every pair (lower triangle).
+  const k = new Float64Array(n * n);
+  const dkdr2 = grad ? new Float64Array(n * n) : undefined;
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = signal + noise;
+    for (let j = 0; j < i; j++) {
+      let r2 = 0;
+      for (let d = 0; d < dims; d++) {
+        const diff = x[i * dims + d] - x[j * dims + d];
+        if (categorical[d]) {
+          if (diff !== 0) r2 += lambda[d];
+        } else r2 += diff * diff * lambda[d];
+      }
+      const kij = signal * matern52(r2);
+      k[i * n + j] = kij;
+      k[j * n + i] = kij;
+      if (dkdr2) dkdr2[i * n + j] = signal * matern52DerivR2(r2);
+    }
+  }
+  const chol = choleskyWithJitter(k, n);
+  if (!chol) return Infinity;
+  const l = chol.factor;
+  const alpha = new Float64Array(n);
+  solveLower(l, n, y, alpha);
+  let logDet = 0;
+  for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]);
+  const quad = dot(alpha, 0, alpha, 0, n);
+  solveLowerTransposed(l, n, alpha, alpha);
+  const priorGrad = grad ? new Float64Array(dims + 2) : undefined;
+  const value = 0.5 * quad + logDet + 0.5 * n * LOG_2PI - logPrior(theta, dims, priorGrad);
+  if (!grad || !dkdr2 || !priorGrad) return value;
+
+  // 0.5 tr(W dK) with W = alpha alpha^T - K^-1, summing each off-diagonal pair once (x2 x0.5).
+  const kInv = inverseFromCholesky(l, n);
+  const g = new Float64Array(dims + 2);
+  for (let i = 0; i < n; i++) {
+    const wii = alpha[i] * alpha[i] - kInv[i * n + i];
+    g[dims] += 0.5 * wii * signal;
+    g[dims + 1] += 0.5 * wii * noise;
+    for (let j = 0; j < i; j++) {
+      const w = alpha[i] * alpha[j] - kInv[i * n + j];
+      g[dims] += w * k[i * n + j];
+      const wd = w * dkdr2[i * n + j];
+      if (wd === 0) continue;
+      for (let d = 0; d < dims; d++) {
+        const diff = x[i * dims + d] - x[j * dims + d];
+        if (diff === 0) continue;
+        // d r2 / d log l_d = -2 diff^2 lambda_d (categorical: diff^2 = 1)
+        const sq = categorical[d] ? 1 : diff * diff;
+        g[d] -= 2 * wd * sq * lambda[d];
+      }
+    }
+  }
+  for (let p = 0; p < dims + 2; p++) grad[p] = -g[p] - priorGrad[p];
+  return value;
+}
+
+/** A starting theta: moderate lengthscales, unit signal, small noise. */
+export function defaultTheta(dims: number): Float64Array {
+  const theta = new Float64Array(dims + 2);
+  for (let d = 0; d < dims; d++) theta[d] = Math.log(0.5);
+  theta[dims] = 0;
+  theta[dims + 1] = Math.log(1e-3);
+  return theta;
+}
+
+export interface FitOptions {
+  /** Random starts besides the default one. */
+  restarts: number;
+  maxIterations: number;
+}
+
+/**
+ * Maximum a posteriori hyperparameters by box-constrained L-BFGS on theta, from the default
+ * start and `restarts` random ones; the best optimum wins.
+ */
+export function fitHyperparameters(
+  data: GpData,
+  random: Random,
+  options: FitOptions,
+): Float64Array {
+  const { lower, upper } = thetaBounds(data.dims);
+  const starts = [defaultTheta(data.dims)];
+  for (let s = 0; s < options.restarts; s++) {
+    const theta = new Float64Array(data.dims + 2);
+    for (let d = 0; d < data.dims; d++) theta[d] = Math.log(0.05) + random.next() * Math.log(40);
+    theta[data.dims] = Math.log(0.5) + random.next() * Math.log(4);
+    theta[data.dims + 1] = Math.log(1e-6) + random.next() * Math.log(1e4);
+    starts.push(theta);
+  }
+  let best: Float64Array = starts[0];
+  let bestValue = Infinity;
+  for (const start of starts) {
+    const result = minimizeBox((t, g) => negLogPosterior(t, data, g), start, lower, upper, {
+      maxIterations: options.maxIterations,
+    });
+    if (result.value < bestValue) {
+      bestValue = result.value;
+      best = result.x;
+    }
+  }
+  return best;
+}
+
+/** The GP posterior for fixed hyperparameters. */
+export class Posterior {
+  readonly n: number;
+  readonly dims: number;
+  readonly signal: number;
+  readonly noise: number;
+  readonly lambda: Float64Array;
+  private readonly x: Float64Array;
+  private readonly categorical: Uint8Array;
+  private readonly factor: Float64Array;
+  private readonly alpha: Float64Array;
+  private readonly kVec: Float64Array;
+  private readonly dkVec: Float64Array;
+  private readonly v: Float64Array;
+
+  /** Undefined if the kernel matrix cannot be factored even with jitter. */
+  static create(data: GpData, theta: Float64Array): Posterior | undefined {
+    const { x, n, dims, categorical } = data;
+    const lambda = new Float64Array(dims);
+    for (let d = 0; d < dims; d++) lambda[d] = Math.exp(-2 * theta[d]);
+    const signal = Math.exp(theta[dims]);
+    const noise = Math.exp(theta[dims + 1]);
+    const k = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      k[i * n + i] = signal + noise;
+      for (let j = 0; j < i; j++) {
+        let r2 = 0;
+        for (let d = 0; d < dims; d++) {
+          const diff = x[i * dims + d] - x[j * dims + d];
+          if (categorical[d]) {
+            if (diff !== 0) r2 += lambda[d];
+          } else r2 += diff * diff * lambda[d];
+        }
+        k[i * n + j] = signal * matern52(r2);
+      }
+    }
+    const chol = choleskyWithJitter(k, n);
+    if (!chol) return undefined;
+    const alpha = new Float64Array(n);
+    solveLower(chol.factor, n, data.y, alpha);
+    solveLowerTransposed(chol.factor, n, alpha, alpha);
+    return new Posterior(data, lambda, signal, noise, chol.factor, alpha);
+  }
+
+  private constructor(
+    data: GpData,
+    lambda: Float64Array,
+    signal: number,
+    noise: number,
+    factor: Float64Array,
+    alpha: Float64Array,
+  ) {
+    this.n = data.n;
+    this.dims = data.dims;
+    this.x = data.x;
+    this.categorical = data.categorical;
+    this.lambda = lambda;
+    this.signal = signal;
+    this.noise = noise;
+    this.factor = factor;
+    this.alpha = alpha;
+    this.kVec = new Float64Array(data.n);
+    this.dkVec = new Float64Array(data.n);
+    this.v = new Float64Array(data.n);
+  }
+
+  /** Fills kVec (and dkVec, d k / d r2) for the point at row `row` of `points`. */
+  private crossCovariance(points: Float64Array, row: number, withDerivative: boolean): void {
+    const { n, dims, x, lambda, categorical, signal } = this;
+    const o = row * dims;
+    for (let j = 0; j < n; j++) {
+      let r2 = 0;
+      const oj = j * dims;
+      for (let d = 0; d < dims; d++) {
+        const diff = points[o + d] - x[oj + d];
+        if (categorical[d]) {
+          if (diff !== 0) r2 += lambda[d];
+        } else r2 += diff * diff * lambda[d];
+      }
+      this.kVec[j] = signal * matern52(r2);
+      if (withDerivative) this.dkVec[j] = signal * matern52DerivR2(r2);
+    }
+  }
+
+  /** Posterior mean and variance (latent function, without noise) of rows of `points`. */
+  predict(points: Float64Array, count: number, mean: Float64Array, variance: Float64Array): void {
+    const { n, factor, alpha, kVec, v } = this;
+    for (let c = 0; c < count; c++) {
+      this.crossCovariance(points, c, false);
+      mean[c] = dot(kVec, 0, alpha, 0, n);
+      solveLower(factor, n, kVec, v);
+      variance[c] = Math.max(this.signal - dot(v, 0, v, 0, n), 1e-12 * this.signal);
+    }
+  }
+
+  /**
+   * Mean and variance at one point (row 0 of `point`) with their gradients in the numeric
+   * dimensions (categorical entries of the gradients are 0). Returns [mean, variance].
+   */
+  predictWithGradient(
+    point: Float64Array,
+    gradMean: Float64Array,
+    gradVariance: Float64Array,
+  ): [number, number] {
+    const { n, dims, x, factor, alpha, kVec, dkVec, v, lambda, categorical } = this;
+    this.crossCovariance(point, 0, true);
+    const mean = dot(kVec, 0, alpha, 0, n);
+    solveLower(factor, n, kVec, v);
+    const rawVariance = this.signal - dot(v, 0, v, 0, n);
+    const floor = 1e-12 * this.signal;
+    const variance = Math.max(rawVariance, floor);
+    solveLowerTransposed(factor, n, v, v); // v = K^-1 k
+    for (let d = 0; d < dims; d++) {
+      gradMean[d] = 0;
+      gradVariance[d] = 0;
+      if (categorical[d]) continue;
+      let gm = 0;
+      let gv = 0;
+      const xd = point[d];
+      for (let j = 0; j < n; j++) {
+        // d k_j / d x_d = dk/dr2 * 2 (x_d - x_jd) lambda_d
+        const dk = dkVec[j] * 2 * (xd - x[j * dims + d]) * lambda[d];
+        gm += alpha[j] * dk;
+        gv += v[j] * dk;
+      }
+      gradMean[d] = gm;
+      gradVariance[d] = rawVariance > floor ? -2 * gv : 0;
+    }
+    return [mean, variance];
+  }
+}
