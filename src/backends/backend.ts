@@ -5,6 +5,17 @@
  * so callers never need to know which backend they hold.
  */
 import type {
+  CreateHyperParameterTuningJobRequest,
+  CreateHyperParameterTuningJobResponse,
+  DescribeHyperParameterTuningJobRequest,
+  DescribeHyperParameterTuningJobResponse,
+  ListHyperParameterTuningJobsRequest,
+  ListHyperParameterTuningJobsResponse,
+  ListTrainingJobsForHyperParameterTuningJobRequest,
+  ListTrainingJobsForHyperParameterTuningJobResponse,
+  StopHyperParameterTuningJobRequest,
+} from '@aws-sdk/client-sagemaker';
+import type {
   CreateTrainingJobRequest,
   CreateTrainingJobResponse,
   DescribeTrainingJobRequest,
@@ -33,6 +44,29 @@ export interface SageMakerBackend {
   describeTrainingJob(request: DescribeTrainingJobRequest): Promise<DescribeTrainingJobResponse>;
   listTrainingJobs(request: ListTrainingJobsRequest): Promise<ListTrainingJobsResponse>;
   stopTrainingJob(request: StopTrainingJobRequest): Promise<void>;
+
+  createHyperParameterTuningJob(
+    request: CreateHyperParameterTuningJobRequest,
+  ): Promise<CreateHyperParameterTuningJobResponse>;
+  describeHyperParameterTuningJob(
+    request: DescribeHyperParameterTuningJobRequest,
+  ): Promise<DescribeHyperParameterTuningJobResponse>;
+  listHyperParameterTuningJobs(
+    request: ListHyperParameterTuningJobsRequest,
+  ): Promise<ListHyperParameterTuningJobsResponse>;
+  listTrainingJobsForHyperParameterTuningJob(
+    request: ListTrainingJobsForHyperParameterTuningJobRequest,
+  ): Promise<ListTrainingJobsForHyperParameterTuningJobResponse>;
+  stopHyperParameterTuningJob(request: StopHyperParameterTuningJobRequest): Promise<void>;
+
+  /**
+   * Checks a request without creating anything (`smw validate`): resolves, or throws a
+   * ValidationException listing every problem, warm-start rules included.
+   */
+  validateTrainingJobRequest(request: CreateTrainingJobRequest): Promise<void>;
+  validateHyperParameterTuningJobRequest(
+    request: CreateHyperParameterTuningJobRequest,
+  ): Promise<void>;
 
   /** Every metric point the job has emitted so far, oldest first. */
   getTrainingJobMetrics(name: string): Promise<MetricPoint[]>;

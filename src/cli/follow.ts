@@ -1,8 +1,9 @@
 /** Waiting for a job and following its log, for the CLI. */
 import type { SageMakerBackend } from '../backends/backend';
+import type { DescribeHyperParameterTuningJobResponse } from '@aws-sdk/client-sagemaker';
 import type { DescribeTrainingJobResponse } from '../model/types';
 import { isTerminalStatus } from '../model/types';
-import { progressLine } from '../model/progress';
+import { progressLine, tuningProgressLine } from '../model/progress';
 
 /** Resolves on the backend's next change notification, or after `ms` (to keep clocks ticking). */
 function nextChange(backend: SageMakerBackend, ms: number): Promise<void> {
@@ -28,12 +29,48 @@ export async function waitForTrainingJob(
   name: string,
   progress: Stream,
 ): Promise<DescribeTrainingJobResponse> {
-  let previous = '';
-  for (;;) {
+  return waitUntilEnded(backend, progress, async () => {
     const job = await backend.describeTrainingJob({ TrainingJobName: name });
     const series = await backend.getTrainingJobMetrics(name);
-    const line = `${name}: ${progressLine(job, series, 4)}`;
-    const done = isTerminalStatus(job.TrainingJobStatus);
+    return {
+      value: job,
+      line: `${name}: ${progressLine(job, series, 4)}`,
+      done: isTerminalStatus(job.TrainingJobStatus),
+    };
+  });
+}
+
+/** Waits for a tuning job: jobs done/total, best so far, not-improving count, convergence. */
+export async function waitForTuningJob(
+  backend: SageMakerBackend,
+  name: string,
+  progress: Stream,
+): Promise<DescribeHyperParameterTuningJobResponse> {
+  return waitUntilEnded(backend, progress, async () => {
+    const job = await backend.describeHyperParameterTuningJob({
+      HyperParameterTuningJobName: name,
+    });
+    const status = job.HyperParameterTuningJobStatus;
+    return {
+      value: job,
+      line: `${name}: ${tuningProgressLine(job)}`,
+      done: status !== 'InProgress' && status !== 'Stopping',
+    };
+  });
+}
+
+/**
+ * Polls `read` on every change until it reports done. On a terminal, one live line is
+ * redrawn in place; otherwise a line is printed whenever it changes.
+ */
+async function waitUntilEnded<T>(
+  backend: SageMakerBackend,
+  progress: Stream,
+  read: () => Promise<{ value: T; line: string; done: boolean }>,
+): Promise<T> {
+  let previous = '';
+  for (;;) {
+    const { value, line, done } = await read();
     if (progress.isTTY) {
       const width = progress.columns && progress.columns > 20 ? progress.columns : 120;
       progress.write(`\r\x1b[2K${line.slice(0, width - 1)}${done ? '\n' : ''}`);
@@ -41,7 +78,7 @@ export async function waitForTrainingJob(
       progress.write(`${line}\n`);
     }
     previous = line;
-    if (done) return job;
+    if (done) return value;
     await nextChange(backend, 1000);
   }
 }

@@ -13,11 +13,16 @@ import type { SageMakerBackend } from '../backends/backend';
 import { createBackend } from '../backends/createBackend';
 import { SageMakerError } from '../model/errors';
 import type {
+  CreateHyperParameterTuningJobRequest,
+  ListHyperParameterTuningJobsRequest,
+  ListTrainingJobsForHyperParameterTuningJobRequest,
+} from '@aws-sdk/client-sagemaker';
+import type {
   CreateTrainingJobRequest,
   DescribeTrainingJobResponse,
   ListTrainingJobsRequest,
 } from '../model/types';
-import { followLog, waitForTrainingJob } from './follow';
+import { followLog, waitForTrainingJob, waitForTuningJob } from './follow';
 
 export const EXIT_JOB_FAILED = 1;
 export const EXIT_USAGE = 252;
@@ -141,34 +146,15 @@ export function buildProgram(distDir: string): Command {
     .option('--next-token <token>', 'continue from a previous page')
     .action(async (options: Record<string, string | number | undefined>, command: Command) => {
       const backend = backendOf(command);
-      const request: ListTrainingJobsRequest = {
-        ...(options.nameContains ? { NameContains: String(options.nameContains) } : {}),
-        ...(options.statusEquals
-          ? { StatusEquals: options.statusEquals as ListTrainingJobsRequest['StatusEquals'] }
-          : {}),
-        ...(options.sortBy ? { SortBy: options.sortBy as ListTrainingJobsRequest['SortBy'] } : {}),
-        ...(options.sortOrder
-          ? { SortOrder: options.sortOrder as ListTrainingJobsRequest['SortOrder'] }
-          : {}),
-        ...(options.nextToken ? { NextToken: String(options.nextToken) } : {}),
-      };
-      if (options.maxResults !== undefined) {
-        return print(
-          await backend.listTrainingJobs({ ...request, MaxResults: Number(options.maxResults) }),
-        );
-      }
-      const all = [];
-      let token = request.NextToken;
-      do {
-        const page = await backend.listTrainingJobs({
-          ...request,
-          ...(token ? { NextToken: token } : {}),
-          MaxResults: 100,
-        });
-        all.push(...(page.TrainingJobSummaries ?? []));
-        token = page.NextToken;
-      } while (token);
-      print({ TrainingJobSummaries: all });
+      const request = listRequest(options) as ListTrainingJobsRequest;
+      print(
+        await allPages(
+          options,
+          request,
+          (r) => backend.listTrainingJobs(r),
+          'TrainingJobSummaries',
+        ),
+      );
     });
 
   program
@@ -200,7 +186,201 @@ export function buildProgram(distDir: string): Command {
       await followLog(backendOf(command), name, process.stdout, Boolean(options.follow));
     });
 
+  const tuningName = '--hyper-parameter-tuning-job-name <name>';
+
+  program
+    .command('create-hyper-parameter-tuning-job')
+    .description('create a hyperparameter tuning job from a CreateHyperParameterTuningJob request')
+    .requiredOption('--cli-input-json <json>', 'the request: file://path.json or inline JSON')
+    .option('--wait', 'wait for the job to end, showing progress on stderr; print its description')
+    .action(async (options: { cliInputJson: string; wait?: boolean }, command: Command) => {
+      const backend = backendOf(command);
+      const request = readCliInputJson(
+        options.cliInputJson,
+      ) as CreateHyperParameterTuningJobRequest;
+      const created = await backend.createHyperParameterTuningJob(request);
+      if (!options.wait) return print(created);
+      const job = await waitForTuningJob(
+        backend,
+        request.HyperParameterTuningJobName!,
+        process.stderr,
+      );
+      print(job);
+      if (job.HyperParameterTuningJobStatus === 'Failed') {
+        throw new CliError(
+          `tuning job ${job.HyperParameterTuningJobName} failed: ${job.FailureReason ?? ''}`,
+          EXIT_JOB_FAILED,
+        );
+      }
+    });
+
+  program
+    .command('describe-hyper-parameter-tuning-job')
+    .description('describe a tuning job (DescribeHyperParameterTuningJob)')
+    .requiredOption(tuningName)
+    .action(async (options: { hyperParameterTuningJobName: string }, command: Command) => {
+      print(
+        await backendOf(command).describeHyperParameterTuningJob({
+          HyperParameterTuningJobName: options.hyperParameterTuningJobName,
+        }),
+      );
+    });
+
+  program
+    .command('list-hyper-parameter-tuning-jobs')
+    .description('list tuning jobs (all pages unless --max-results is given)')
+    .option('--name-contains <text>')
+    .addOption(
+      new Option('--status-equals <status>').choices([
+        'InProgress',
+        'Completed',
+        'Failed',
+        'Stopping',
+        'Stopped',
+      ]),
+    )
+    .addOption(new Option('--sort-by <key>').choices(['Name', 'CreationTime', 'Status']))
+    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
+    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
+    .option('--next-token <token>', 'continue from a previous page')
+    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
+      const backend = backendOf(command);
+      const request = listRequest(options) as ListHyperParameterTuningJobsRequest;
+      print(
+        await allPages(
+          options,
+          request,
+          (r) => backend.listHyperParameterTuningJobs(r),
+          'HyperParameterTuningJobSummaries',
+        ),
+      );
+    });
+
+  program
+    .command('list-training-jobs-for-hyper-parameter-tuning-job')
+    .description("list a tuning job's training jobs (all pages unless --max-results is given)")
+    .requiredOption(tuningName)
+    .addOption(
+      new Option('--status-equals <status>').choices([
+        'InProgress',
+        'Completed',
+        'Failed',
+        'Stopping',
+        'Stopped',
+      ]),
+    )
+    .addOption(
+      new Option('--sort-by <key>').choices([
+        'Name',
+        'CreationTime',
+        'Status',
+        'FinalObjectiveMetricValue',
+      ]),
+    )
+    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
+    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
+    .option('--next-token <token>', 'continue from a previous page')
+    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
+      const backend = backendOf(command);
+      const request = {
+        ...listRequest(options),
+        HyperParameterTuningJobName: String(options.hyperParameterTuningJobName),
+      } as ListTrainingJobsForHyperParameterTuningJobRequest;
+      print(
+        await allPages(
+          options,
+          request,
+          (r) => backend.listTrainingJobsForHyperParameterTuningJob(r),
+          'TrainingJobSummaries',
+        ),
+      );
+    });
+
+  program
+    .command('stop-hyper-parameter-tuning-job')
+    .description('stop a tuning job and the training jobs it is running')
+    .requiredOption(tuningName)
+    .option('--wait', 'wait until the tuning job has stopped')
+    .action(
+      async (
+        options: { hyperParameterTuningJobName: string; wait?: boolean },
+        command: Command,
+      ) => {
+        const backend = backendOf(command);
+        await backend.stopHyperParameterTuningJob({
+          HyperParameterTuningJobName: options.hyperParameterTuningJobName,
+        });
+        if (options.wait)
+          print(
+            await waitForTuningJob(backend, options.hyperParameterTuningJobName, process.stderr),
+          );
+      },
+    );
+
+  program
+    .command('validate')
+    .description(
+      'check a CreateTrainingJob or CreateHyperParameterTuningJob request (warm start included) without creating anything',
+    )
+    .requiredOption('--cli-input-json <json>', 'the request: file://path.json or inline JSON')
+    .action(async (options: { cliInputJson: string }, command: Command) => {
+      const backend = backendOf(command);
+      const request = readCliInputJson(options.cliInputJson) as Record<string, unknown>;
+      const isTuning =
+        'HyperParameterTuningJobName' in request || 'HyperParameterTuningJobConfig' in request;
+      try {
+        if (isTuning)
+          await backend.validateHyperParameterTuningJobRequest(
+            request as unknown as CreateHyperParameterTuningJobRequest,
+          );
+        else
+          await backend.validateTrainingJobRequest(request as unknown as CreateTrainingJobRequest);
+      } catch (err) {
+        if (err instanceof SageMakerError)
+          throw new CliError(`invalid: ${err.message}`, EXIT_JOB_FAILED);
+        throw err;
+      }
+      process.stderr.write(
+        `valid ${isTuning ? 'CreateHyperParameterTuningJob' : 'CreateTrainingJob'} request\n`,
+      );
+    });
+
   return program;
+}
+
+/** The list flags every list command shares, as request fields. */
+function listRequest(options: Record<string, string | number | undefined>): Record<string, string> {
+  return {
+    ...(options.nameContains ? { NameContains: String(options.nameContains) } : {}),
+    ...(options.statusEquals ? { StatusEquals: String(options.statusEquals) } : {}),
+    ...(options.sortBy ? { SortBy: String(options.sortBy) } : {}),
+    ...(options.sortOrder ? { SortOrder: String(options.sortOrder) } : {}),
+    ...(options.nextToken ? { NextToken: String(options.nextToken) } : {}),
+  };
+}
+
+/** One page when --max-results is given, else every page joined, as the AWS CLI does. */
+async function allPages<R extends { NextToken?: string; MaxResults?: number }>(
+  options: Record<string, string | number | undefined>,
+  request: R,
+  list: (request: R) => Promise<object>,
+  key: string,
+): Promise<unknown> {
+  if (options.maxResults !== undefined)
+    return list({ ...request, MaxResults: Number(options.maxResults) });
+  const items: unknown[] = [];
+  let token = request.NextToken;
+  do {
+    const page = await list({
+      ...request,
+      ...(token ? { NextToken: token } : {}),
+      MaxResults: 100,
+    });
+    const fields = page as Record<string, unknown>;
+    items.push(...((fields[key] as unknown[] | undefined) ?? []));
+    token = fields.NextToken as string | undefined;
+  } while (token);
+  return { [key]: items };
 }
 
 async function finish(job: DescribeTrainingJobResponse): Promise<void> {

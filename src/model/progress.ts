@@ -1,4 +1,5 @@
 /** One-line summaries of a training job, shared by the CLI's live line and the sidebar. */
+import type { DescribeHyperParameterTuningJobResponse } from '@aws-sdk/client-sagemaker';
 import type { DescribeTrainingJobResponse, MetricPoint } from './types';
 
 export function formatDuration(ms: number): string {
@@ -55,5 +56,21 @@ export function progressLine(
   const parts = [status, formatDuration(elapsedMs(job))];
   const metrics = latestMetrics(job, series).slice(0, maxMetrics);
   if (metrics.length) parts.push(metrics.map(([n, v]) => `${n}=${formatMetricValue(v)}`).join(' '));
+  return parts.join(' - ');
+}
+
+/** e.g. "InProgress - 12/50 - best 0.934 - 4 not improving". */
+export function tuningProgressLine(job: DescribeHyperParameterTuningJobResponse): string {
+  const c = job.TrainingJobStatusCounters ?? {};
+  const finished =
+    (c.Completed ?? 0) + (c.Stopped ?? 0) + (c.NonRetryableError ?? 0) + (c.RetryableError ?? 0);
+  const max = job.HyperParameterTuningJobConfig?.ResourceLimits?.MaxNumberOfTrainingJobs;
+  const parts = [job.HyperParameterTuningJobStatus ?? 'Unknown', `${finished}/${max ?? '?'}`];
+  if (c.InProgress) parts[1] += ` (${c.InProgress} running)`;
+  const best = job.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric?.Value;
+  if (best !== undefined) parts.push(`best ${formatMetricValue(best)}`);
+  const notImproving = job.TuningJobCompletionDetails?.NumberOfTrainingJobsObjectiveNotImproving;
+  if (notImproving) parts.push(`${notImproving} not improving`);
+  if (job.TuningJobCompletionDetails?.ConvergenceDetectedTime) parts.push('converged');
   return parts.join(' - ');
 }

@@ -40,7 +40,8 @@ import { validateTrainingJobRequest } from '../../engine/training/validateReques
 import { isProcessAlive, signalGroup } from '../../engine/util/processes';
 import { watchStore } from '../../engine/store/storeWatcher';
 import { TuningJobStore, type TuningJobRead } from '../../engine/store/tuningJobStore';
-import { trialSummary } from '../../engine/tuning/events';
+import { isBetter, trialSummary } from '../../engine/tuning/events';
+import { checkWarmStart, warmStartError, type WarmStartParent } from '../../model/warmStart';
 import { AVAILABLE_STRATEGIES } from '../../engine/tuning/strategies';
 import { validateTuningJobRequest } from '../../engine/tuning/validateTuningRequest';
 import type { LogChunk, SageMakerBackend } from '../backend';
@@ -288,9 +289,24 @@ export class LocalBackend implements SageMakerBackend {
 
   // ------------------------------------------------------------------ tuning jobs
 
+  async validateTrainingJobRequest(request: CreateTrainingJobRequest): Promise<void> {
+    validateTrainingJobRequest(request);
+  }
+
+  async validateHyperParameterTuningJobRequest(
+    request: CreateHyperParameterTuningJobRequest,
+  ): Promise<void> {
+    validateTuningJobRequest(request, AVAILABLE_STRATEGIES);
+    if (request.WarmStartConfig) {
+      const violation = warmStartError(checkWarmStart(request, this.warmStartParents(request)));
+      if (violation) throw violation;
+    }
+  }
+
   async createHyperParameterTuningJob(
     request: CreateHyperParameterTuningJobRequest,
   ): Promise<CreateHyperParameterTuningJobResponse> {
+    await this.validateHyperParameterTuningJobRequest(request);
     const validated = validateTuningJobRequest(request, AVAILABLE_STRATEGIES);
     const name = request.HyperParameterTuningJobName!;
     const arn = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:hyper-parameter-tuning-job/${name.toLowerCase()}`;
@@ -312,7 +328,43 @@ export class LocalBackend implements SageMakerBackend {
     request: DescribeHyperParameterTuningJobRequest,
   ): Promise<DescribeHyperParameterTuningJobResponse> {
     checkInput('DescribeHyperParameterTuningJob', request);
-    return this.readTuningReconciled(request.HyperParameterTuningJobName!).state.description;
+    const { state } = this.readTuningReconciled(request.HyperParameterTuningJobName!);
+    const description = state.description;
+    const warmStart = state.created.request.WarmStartConfig;
+    if (warmStart?.WarmStartType === 'IdenticalDataAndAlgorithm') {
+      // The best of this job and every parent (parents are terminal, so theirs is settled).
+      const type =
+        description.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective?.Type;
+      let overall = description.BestTrainingJob;
+      for (const parent of warmStart.ParentHyperParameterTuningJobs ?? []) {
+        const name = parent.HyperParameterTuningJobName!;
+        if (!this.tuningStore.exists(name)) continue;
+        const best = this.tuningStore.read(name).state.description.BestTrainingJob;
+        const value = best?.FinalHyperParameterTuningJobObjectiveMetric?.Value;
+        const incumbent = overall?.FinalHyperParameterTuningJobObjectiveMetric?.Value;
+        if (value !== undefined && (incumbent === undefined || isBetter(type, value, incumbent)))
+          overall = best;
+      }
+      if (overall) return { ...description, OverallBestTrainingJob: overall };
+    }
+    return description;
+  }
+
+  /** The warm-start parents a request names, as the warm-start rules need them (undefined: not found). */
+  private warmStartParents(
+    request: CreateHyperParameterTuningJobRequest,
+  ): Map<string, WarmStartParent | undefined> {
+    const parents = new Map<string, WarmStartParent | undefined>();
+    for (const parent of request.WarmStartConfig?.ParentHyperParameterTuningJobs ?? []) {
+      const name = parent.HyperParameterTuningJobName ?? '';
+      if (!name || !this.tuningStore.exists(name)) {
+        parents.set(name, undefined);
+        continue;
+      }
+      const { state } = this.readTuningReconciled(name);
+      parents.set(name, { description: state.description, trainingJobCount: state.trials.length });
+    }
+    return parents;
   }
 
   async listHyperParameterTuningJobs(

@@ -20,7 +20,7 @@ import type { LocalBackend } from '../../backends/local/localBackend';
 import type { CompletionReason, TrialRecord, TuningJobEvent, TuningJobState } from './events';
 import { isBetter } from './events';
 import { shouldStopEarly } from './earlyStopping';
-import { toHyperParameters } from './searchSpace';
+import { toHyperParameters, type Configuration, type SearchSpace } from './searchSpace';
 import type { Trial } from './strategy';
 import { AVAILABLE_STRATEGIES, STRATEGIES } from './strategies';
 import { validateTuningJobRequest, type ValidatedTuningJob } from './validateTuningRequest';
@@ -161,6 +161,7 @@ export async function runTuningJob(
     maxRuntime !== undefined ? Date.parse(state.created.time) + maxRuntime * 1000 : Infinity;
   const sign = objective.Type === 'Maximize' ? -1 : 1;
   const stoppedByTuner = new Set<string>();
+  const parentHistory = warmStartHistory(store, state, validated);
 
   let wake: () => void = () => undefined;
   const watcher = watchStore(backend.store.jobsDir, () => wake());
@@ -227,7 +228,10 @@ export async function runTuningJob(
         let launched = state.trials.length;
         let inFlight = running.length;
         while (inFlight < validated.maxParallel && launched < validated.maxTrainingJobs) {
-          const history = strategyHistory(store.read(name).state, objective.Type);
+          const history = [
+            ...parentHistory,
+            ...strategyHistory(store.read(name).state, objective.Type),
+          ];
           const configuration = strategy.suggest(history, {
             space: validated.space,
             random: suggestionRandom(validated.seed, launched),
@@ -358,4 +362,57 @@ export async function runTuningJob(
         await stopTrial(trial.trainingJobName);
     }
   }
+}
+
+/**
+ * Warm start: the parents' finished trials, as observations the strategy sees before its own
+ * (flagged fromParent). A parent trial enters only where its values fit the new search space;
+ * hyperparameters that became static, or values outside a narrowed range, drop it. Not
+ * recursive: only the listed parents are read.
+ */
+export function warmStartHistory(
+  store: TuningJobStore,
+  state: TuningJobState,
+  validated: ValidatedTuningJob,
+): Trial[] {
+  const warmStart = state.created.request.WarmStartConfig;
+  if (!warmStart) return [];
+  const sign = validated.objective.Type === 'Maximize' ? -1 : 1;
+  const history: Trial[] = [];
+  for (const parent of warmStart.ParentHyperParameterTuningJobs ?? []) {
+    const parentName = parent.HyperParameterTuningJobName!;
+    if (!store.exists(parentName)) continue;
+    for (const trial of store.read(parentName).state.trials) {
+      const objective = trial.ended?.objective;
+      if (objective === undefined) continue;
+      const configuration = fitToSpace(validated.space, trial.tunedHyperParameters);
+      if (!configuration) continue;
+      history.push({
+        id: trial.trainingJobName,
+        configuration,
+        state: 'completed',
+        objective: sign * objective,
+        fromParent: true,
+      });
+    }
+  }
+  return history;
+}
+
+function fitToSpace(space: SearchSpace, values: Record<string, string>): Configuration | undefined {
+  const configuration: Configuration = {};
+  for (const p of space.parameters) {
+    const raw = values[p.name];
+    if (raw === undefined) return undefined;
+    if (p.kind === 'Categorical') {
+      if (!p.values.includes(raw)) return undefined;
+      configuration[p.name] = raw;
+    } else {
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < p.min || value > p.max) return undefined;
+      if (p.kind === 'Integer' && !Number.isInteger(value)) return undefined;
+      configuration[p.name] = value;
+    }
+  }
+  return configuration;
 }
