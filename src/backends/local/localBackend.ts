@@ -166,8 +166,11 @@ export class LocalBackend implements SageMakerBackend {
       time: new Date().toISOString(),
       reason: 'user',
     });
-    if (state.runnerPid !== undefined && isProcessAlive(state.runnerPid, state.runnerPidStart)) {
-      process.kill(state.runnerPid, 'SIGTERM');
+    // Signal only a runner that has journaled its start (its SIGTERM handler is then in place);
+    // one that has not started yet reads the StopRequested event itself.
+    const after = this.store.read(name).state;
+    if (after.runnerStarted && isProcessAlive(after.runnerPid!, after.runnerPidStart)) {
+      process.kill(after.runnerPid!, 'SIGTERM');
     }
   }
 
@@ -483,8 +486,10 @@ export class LocalBackend implements SageMakerBackend {
       );
     }
     this.tuningStore.append(name, { type: 'StopRequested', time: new Date().toISOString() });
-    if (state.runnerPid !== undefined && isProcessAlive(state.runnerPid, state.runnerPidStart)) {
-      process.kill(state.runnerPid, 'SIGTERM');
+    // Wakes the tuner; one that has not started yet reads the StopRequested event itself.
+    const after = this.tuningStore.read(name).state;
+    if (after.runnerStarted && isProcessAlive(after.runnerPid!, after.runnerPidStart)) {
+      process.kill(after.runnerPid!, 'SIGTERM');
     }
   }
 

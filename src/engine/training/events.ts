@@ -80,6 +80,8 @@ export interface TrainingJobState {
   metrics: MetricPoint[];
   runnerPid?: number;
   runnerPidStart?: string;
+  /** The runner journaled its start (its SIGTERM handler is in place). */
+  runnerStarted?: boolean;
   processPid?: number;
   processPidStart?: string;
   stopRequested: boolean;
@@ -126,6 +128,7 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
       case 'RunnerStarted':
         state.runnerPid = event.pid;
         state.runnerPidStart = event.pidStart;
+        state.runnerStarted = true;
         break;
       case 'Status':
         if (status !== 'InProgress' && status !== 'Stopping') break;

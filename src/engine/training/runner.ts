@@ -81,24 +81,14 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
     return s;
   };
 
-  append({
-    type: 'RunnerStarted',
-    time: now(),
-    pid: process.pid,
-    pidStart: processStartToken(process.pid),
-  });
-  const { state } = store.read(name);
-  const request = state.created.request;
-  const graceMs = state.created.stopGraceSeconds * 1000;
-
-  // Stop requests may arrive as SIGTERM at any point, or may already be journaled.
-  let stopReason: 'user' | 'MaxRuntimeExceeded' | undefined = state.stopRequested
-    ? 'user'
-    : undefined;
+  // Stop requests arrive as SIGTERM, or are already journaled. The handler is installed
+  // before RunnerStarted is journaled: a stopper only signals a runner it has seen start.
+  const created = store.read(name).state.created;
+  const graceMs = created.stopGraceSeconds * 1000;
+  let stopReason: 'user' | 'MaxRuntimeExceeded' | undefined;
   let child: ChildProcess | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   const requestStop = (reason: 'user' | 'MaxRuntimeExceeded') => {
-    if (stopReason && child === undefined) return;
     if (!stopReason) stopReason = reason;
     if (child?.pid && child.exitCode === null && child.signalCode === null && !killTimer) {
       signalGroup(child.pid, 'SIGTERM');
@@ -112,6 +102,15 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
     }
     requestStop('user');
   });
+  append({
+    type: 'RunnerStarted',
+    time: now(),
+    pid: process.pid,
+    pidStart: processStartToken(process.pid),
+  });
+  const request = created.request;
+  const stopJournaled = () => store.read(name).state.stopRequested;
+  if (stopJournaled()) stopReason = 'user';
   process.on('SIGINT', () => requestStop('user'));
 
   const stoppedBeforeStart = () =>
@@ -146,7 +145,7 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
       `ClientError: ${(err as Error).message}`,
     );
   }
-  if (stopReason) return stoppedBeforeStart();
+  if (stopReason || stopJournaled()) return stoppedBeforeStart();
 
   // Training: run the command without a shell, in its own process group.
   const spec = validated.process;

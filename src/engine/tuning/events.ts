@@ -107,6 +107,8 @@ export interface TuningJobState {
   trials: TrialRecord[];
   runnerPid?: number;
   runnerPidStart?: string;
+  /** The runner journaled its start (its SIGTERM handler is in place). */
+  runnerStarted?: boolean;
   stopRequested: boolean;
   completing?: Extract<TuningJobEvent, { type: 'Completing' }>;
   ended: boolean;
@@ -167,6 +169,7 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
       case 'RunnerStarted':
         state.runnerPid = event.pid;
         state.runnerPidStart = event.pidStart;
+        state.runnerStarted = true;
         break;
       case 'TrialPlanned': {
         if (byName.has(event.trainingJobName)) break;

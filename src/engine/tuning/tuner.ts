@@ -127,6 +127,12 @@ export async function runTuningJob(
   const store = new TuningJobStore(storeRoot);
   if (!acquireLock(store.jobDir(name))) return; // another tuner is running this job
   const append = (event: TuningJobEvent) => store.append(name, event);
+  let wake: () => void = () => undefined;
+  // Installed before RunnerStarted is journaled: a stopper only signals a tuner it has seen start.
+  process.on('SIGTERM', () => {
+    if (!store.read(name).state.stopRequested) append({ type: 'StopRequested', time: now() });
+    wake();
+  });
   append({
     type: 'RunnerStarted',
     time: now(),
@@ -163,12 +169,7 @@ export async function runTuningJob(
   const stoppedByTuner = new Set<string>();
   const parentHistory = warmStartHistory(store, state, validated);
 
-  let wake: () => void = () => undefined;
   const watcher = watchStore(backend.store.jobsDir, () => wake());
-  process.on('SIGTERM', () => {
-    if (!store.read(name).state.stopRequested) append({ type: 'StopRequested', time: now() });
-    wake();
-  });
 
   const complete = (reason: CompletionReason, message: string) => {
     if (!state.completing) append({ type: 'Completing', time: now(), reason, message });

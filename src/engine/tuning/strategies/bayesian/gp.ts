@@ -28,7 +28,7 @@ export interface GpData {
 }
 
 /** Noise variance floor (standardised units): objectives are often deterministic. */
-export const MIN_NOISE = 1e-6;
+export const MIN_NOISE = 1e-9;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Box bounds on theta: wide enough for real problems, tight enough to keep K well conditioned. */

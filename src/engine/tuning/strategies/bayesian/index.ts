@@ -20,6 +20,7 @@ import { Encoding } from './encoding';
 import { fitHyperparameters, Posterior, type GpData } from './gp';
 import { Acquisition, maximizeAcquisition, type ScoredPoint } from './maximize';
 import { SOBOL_MAX_DIMS, sobolPoint } from './sobol';
+import { warpTargets } from './warping';
 
 /** Initial design size: a few points more than the dimension, at least 4, at most 10. */
 export function initialDesignSize(dims: number): number {
@@ -122,16 +123,6 @@ function randomUnseen(space: SearchSpace, seen: Set<string>, random: Random): Co
   return sampleConfiguration(space, () => random.next());
 }
 
-/** Standardised targets (zero mean, unit variance; a constant history maps to zeros). */
-function standardise(y: readonly number[]): Float64Array {
-  const n = y.length;
-  const mean = y.reduce((a, b) => a + b, 0) / n;
-  let variance = 0;
-  for (const v of y) variance += (v - mean) * (v - mean);
-  const std = Math.sqrt(variance / n) || 1;
-  return Float64Array.from(y, (v) => (v - mean) / std);
-}
-
 function modelSuggestions(
   observations: Observations,
   encoding: Encoding,
@@ -140,7 +131,7 @@ function modelSuggestions(
 ): ScoredPoint[] {
   const dims = encoding.dims;
   const n = observations.y.length;
-  const y = standardise(observations.y);
+  const y = warpTargets(observations.y);
   const data: GpData = {
     x: observations.x.subarray(0, n * dims),
     y,
@@ -154,6 +145,10 @@ function modelSuggestions(
     maxIterations: 100,
   });
   let posterior = Posterior.create(data, theta);
+  (globalThis as Record<string, unknown>).__dbg =
+    Array.from(theta, (v) => Math.exp(v).toExponential(2)).join(',') +
+    ' ymin ' +
+    Math.min(...y).toFixed(2);
   if (!posterior) return [];
   if (observations.pendingCount > 0)
     posterior = withFantasies(posterior, data, observations, theta);
