@@ -9,6 +9,10 @@ export const COMMANDS = {
   showTrainingJobLogs: 'sagemakerWorkbench.showTrainingJobLogs',
   revealTrainingJobOutput: 'sagemakerWorkbench.revealTrainingJobOutput',
   describeTrainingJob: 'sagemakerWorkbench.describeTrainingJob',
+  createTuningJob: 'sagemakerWorkbench.createTuningJob',
+  refreshTuningJobs: 'sagemakerWorkbench.refreshTuningJobs',
+  stopTuningJob: 'sagemakerWorkbench.stopTuningJob',
+  describeTuningJob: 'sagemakerWorkbench.describeTuningJob',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -25,4 +29,6 @@ export const CONTEXT = {
   runningTrainingJob: 'trainingJob.running',
   finishedTrainingJob: 'trainingJob.finished',
   model: 'model.artifact',
+  runningTuningJob: 'tuningJob.running',
+  finishedTuningJob: 'tuningJob.finished',
 } as const;

@@ -9,11 +9,14 @@ import { ModelsTree, registerEmptyView } from './trees/simpleTrees';
 import { JobLogs } from './jobLogs';
 import { registerTrainingJobCommands } from './commands/trainingJobCommands';
 import { registerStatusBar } from './statusBar';
+import { TuningJobsTree } from './trees/tuningJobsTree';
+import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { VIEWS } from './commandIds';
 
 export interface ExtensionApi {
   services: Services;
   trainingJobs: TrainingJobsTree;
+  tuningJobs: TuningJobsTree;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -25,10 +28,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const trainingJobs = TrainingJobsTree.register(services);
     ModelsTree.register(services, trainingJobs);
     registerEmptyView(services, VIEWS.datasets);
-    registerEmptyView(services, VIEWS.tuningJobs);
+    const tuningJobs = TuningJobsTree.register(services);
     registerTrainingJobCommands(services, logs);
+    registerTuningJobCommands(services);
     registerStatusBar(services, trainingJobs);
-    return { services, trainingJobs };
+    return { services, trainingJobs, tuningJobs };
   } catch (err) {
     void vscode.window.showErrorMessage(
       `SageMaker Workbench failed to start: ${(err as Error).message}`,

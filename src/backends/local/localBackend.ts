@@ -202,7 +202,7 @@ export class LocalBackend implements SageMakerBackend {
   }
 
   watchChanges(listener: () => void): { dispose(): void } {
-    return watchStore(this.store.jobsDir, () => listener());
+    return watchStore(this.options.storeDir, () => listener());
   }
 
   /** Path of the job's working folder (its /opt/ml) - for "Reveal Output" and tests. */

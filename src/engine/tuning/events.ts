@@ -8,6 +8,7 @@ import type {
   CreateHyperParameterTuningJobRequest,
   DescribeHyperParameterTuningJobResponse,
   HyperParameterTrainingJobSummary,
+  HyperParameterTuningJobConfig,
   HyperParameterTuningJobStatus,
   ObjectiveStatus,
 } from '@aws-sdk/client-sagemaker';
@@ -242,7 +243,19 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
 
   const start = Date.parse(created.time);
   const end = endTime ? Date.parse(endTime) : Date.now();
-  const config = request.HyperParameterTuningJobConfig!;
+  const requested = request.HyperParameterTuningJobConfig!;
+  // A Grid job without MaxNumberOfTrainingJobs runs the whole grid: say how many that is.
+  const config: HyperParameterTuningJobConfig =
+    requested.Strategy === 'Grid' && requested.ResourceLimits?.MaxNumberOfTrainingJobs === undefined
+      ? {
+          ...requested,
+          ResourceLimits: {
+            MaxParallelTrainingJobs: requested.ResourceLimits?.MaxParallelTrainingJobs,
+            ...requested.ResourceLimits,
+            MaxNumberOfTrainingJobs: created.maxTrainingJobs,
+          },
+        }
+      : requested;
   const description: DescribeHyperParameterTuningJobResponse = {
     HyperParameterTuningJobName: request.HyperParameterTuningJobName,
     HyperParameterTuningJobArn: created.arn,

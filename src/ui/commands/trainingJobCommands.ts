@@ -27,6 +27,7 @@ import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { JobLogs } from '../jobLogs';
 import { TrainingJobNode } from '../trees/trainingJobsTree';
+import { TrialNode } from '../trees/tuningJobsTree';
 
 /** Arguments that let scripts and tests run the command without prompts. */
 export interface RunScriptArgs {
@@ -47,6 +48,7 @@ const MEMENTO = {
 
 function jobNameOf(arg: unknown): string | undefined {
   if (arg instanceof TrainingJobNode) return arg.name;
+  if (arg instanceof TrialNode) return arg.trainingJobName;
   if (typeof arg === 'string') return arg;
   return undefined;
 }

@@ -17,7 +17,7 @@ import type { Services } from '../services';
 
 export abstract class TreeNode {
   abstract toTreeItem(): vscode.TreeItem;
-  children(): TreeNode[] {
+  children(): TreeNode[] | Promise<TreeNode[]> {
     return [];
   }
 }
