@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, dataDir, newBackend, scriptRequest, waitFor, writeScript } from './helpers';
 import { scriptJobRequest } from '../../src/model/scriptJob';
+import { tuningRequest, waitForTuning } from './tuningHelpers';
 
 interface Item {
   label: string;
@@ -49,10 +50,15 @@ function documentedRequests(): Item[] {
   for (const file of files) {
     const text = readFileSync(join(REPO_ROOT, file), 'utf8');
     for (const [index, match] of [...text.matchAll(/```json\n([\s\S]*?)```/g)].entries()) {
-      if (!match[1].includes('"TrainingJobName"')) continue;
+      const operation = match[1].includes('"HyperParameterTuningJobName"')
+        ? 'CreateHyperParameterTuningJob'
+        : match[1].includes('"TrainingJobName"')
+          ? 'CreateTrainingJob'
+          : undefined;
+      if (!operation) continue;
       items.push({
         label: `${file} json block ${index + 1}`,
-        operation: 'CreateTrainingJob',
+        operation,
         direction: 'input',
         value: JSON.parse(match[1]),
       });
@@ -158,3 +164,72 @@ test(
 function json(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
+
+test('tuning job requests and answers conform to the SageMaker shapes', { skip }, async () => {
+  const { backend, root } = newBackend(1);
+  const request = tuningRequest(root, 'fidelity-tune');
+  const items: Item[] = [
+    {
+      label: 'tuning request',
+      operation: 'CreateHyperParameterTuningJob',
+      direction: 'input',
+      value: json(request),
+    },
+  ];
+  const created = await backend.createHyperParameterTuningJob(request);
+  items.push({
+    label: 'create tuning',
+    operation: 'CreateHyperParameterTuningJob',
+    direction: 'output',
+    value: json(created),
+  });
+  const running = await waitForTuning(
+    backend,
+    'fidelity-tune',
+    (j) => (j.TrainingJobStatusCounters?.InProgress ?? 0) > 0,
+  );
+  items.push({
+    label: 'describe running',
+    operation: 'DescribeHyperParameterTuningJob',
+    direction: 'output',
+    value: json(running),
+  });
+  const done = await waitForTuning(backend, 'fidelity-tune');
+  assert.equal(done.HyperParameterTuningJobStatus, 'Completed');
+  items.push(
+    {
+      label: 'describe done',
+      operation: 'DescribeHyperParameterTuningJob',
+      direction: 'output',
+      value: json(done),
+    },
+    {
+      label: 'list tuning jobs',
+      operation: 'ListHyperParameterTuningJobs',
+      direction: 'output',
+      value: json(await backend.listHyperParameterTuningJobs({})),
+    },
+    {
+      label: 'list training jobs for tuning job',
+      operation: 'ListTrainingJobsForHyperParameterTuningJob',
+      direction: 'output',
+      value: json(
+        await backend.listTrainingJobsForHyperParameterTuningJob({
+          HyperParameterTuningJobName: 'fidelity-tune',
+          SortBy: 'FinalObjectiveMetricValue',
+        }),
+      ),
+    },
+    {
+      label: 'describe a trial',
+      operation: 'DescribeTrainingJob',
+      direction: 'output',
+      value: json(
+        await backend.describeTrainingJob({
+          TrainingJobName: done.BestTrainingJob!.TrainingJobName,
+        }),
+      ),
+    },
+  );
+  check(items);
+});
