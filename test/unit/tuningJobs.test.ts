@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { newBackend } from './helpers';
 import { tuningRequest, waitForTuning } from './tuningHelpers';
 import { shouldStopEarly, runningAverages } from '../../src/engine/tuning/earlyStopping';
+import { continuesAtRung, hyperbandSettings } from '../../src/engine/tuning/hyperband';
 
 test('a Random tuning job runs its trials as training jobs and reports SageMaker fields', async () => {
   const { backend, root } = newBackend();
@@ -318,7 +319,7 @@ test('bad tuning requests are refused with a clear error and nothing is created'
       /Grid search takes only CategoricalParameterRanges; x is not categorical/,
     ],
     [
-      'hyperband not yet',
+      'hyperband without MaxResource',
       {
         ...base,
         HyperParameterTuningJobConfig: {
@@ -326,7 +327,7 @@ test('bad tuning requests are refused with a clear error and nothing is created'
           Strategy: 'Hyperband',
         },
       },
-      /Strategy Hyperband is not available on the local engine yet/,
+      /Hyperband needs StrategyConfig.HyperbandStrategyConfig.MaxResource/,
     ],
     [
       'too many jobs',
@@ -424,4 +425,67 @@ test('median stopping rule', () => {
   assert.equal(shouldStopEarly([1.5], earlier), false);
   assert.equal(shouldStopEarly([5, 5, 5, 5], earlier), false, 'no peers reached step 4');
   assert.equal(shouldStopEarly([5], earlier.slice(0, 2)), false, 'too few peers to judge');
+});
+
+test('Hyperband settings and the successive-halving rule', () => {
+  assert.deepEqual(hyperbandSettings({ MinResource: 1, MaxResource: 27 }, {}), {
+    minResource: 1,
+    maxResource: 27,
+    rungs: [1, 3, 9],
+  });
+  assert.deepEqual(hyperbandSettings(undefined, { num_epochs: '10' }), {
+    minResource: 1,
+    maxResource: 10,
+    rungs: [1, 3, 9],
+  });
+  assert.match(
+    String(hyperbandSettings(undefined, {})),
+    /needs StrategyConfig.HyperbandStrategyConfig.MaxResource/,
+  );
+  assert.match(
+    String(hyperbandSettings({ MinResource: 5, MaxResource: 2 }, {})),
+    /MinResource 5 must not exceed MaxResource 2/,
+  );
+  assert.equal(continuesAtRung(5, []), true, 'the first trial at a rung continues');
+  assert.equal(continuesAtRung(5, [1, 2]), false, 'with 3 values only the best continues');
+  assert.equal(continuesAtRung(1, [2, 3]), true);
+  assert.equal(continuesAtRung(2, [1, 3, 4, 5, 6]), true, 'best 2 of 6 continue');
+  assert.equal(continuesAtRung(3, [1, 2, 4, 5, 6]), false);
+});
+
+test('Hyperband stops poor trials at their rungs and every trial at MaxResource', async () => {
+  const { backend, root } = newBackend(1);
+  await backend.createHyperParameterTuningJob(
+    tuningRequest(root, 'tune-hyperband', {
+      statics: { epochs: '12', delay: '0.15' },
+      config: {
+        Strategy: 'Hyperband',
+        StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } },
+        ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 3 },
+      },
+    }),
+  );
+  const job = await waitForTuning(backend, 'tune-hyperband', undefined, 90_000);
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  const listed = await backend.listTrainingJobsForHyperParameterTuningJob({
+    HyperParameterTuningJobName: 'tune-hyperband',
+  });
+  const epochs = await Promise.all(
+    listed.TrainingJobSummaries!.map(
+      async (s) => (await backend.getTrainingJobMetrics(s.TrainingJobName!)).length,
+    ),
+  );
+  assert.ok(
+    epochs.every((n) => n <= 11),
+    `no trial ran far past MaxResource 9 (epochs ${epochs})`,
+  );
+  assert.ok(
+    epochs.some((n) => n < 9),
+    `some trial was stopped at a rung (epochs ${epochs})`,
+  );
+  assert.ok(
+    listed.TrainingJobSummaries!.every((s) => s.TrainingJobStatus === 'Stopped'),
+    'all were stopped: at a rung or at MaxResource',
+  );
+  assert.ok(job.BestTrainingJob, 'stopped trials still report their objective');
 });

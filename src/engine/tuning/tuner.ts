@@ -20,6 +20,7 @@ import type { LocalBackend } from '../../backends/local/localBackend';
 import type { CompletionReason, TrialRecord, TuningJobEvent, TuningJobState } from './events';
 import { isBetter } from './events';
 import { shouldStopEarly } from './earlyStopping';
+import { continuesAtRung, type HyperbandSettings } from './hyperband';
 import { toHyperParameters, type Configuration, type SearchSpace } from './searchSpace';
 import type { Trial } from './strategy';
 import { AVAILABLE_STRATEGIES, STRATEGIES } from './strategies';
@@ -167,6 +168,8 @@ export async function runTuningJob(
     maxRuntime !== undefined ? Date.parse(state.created.time) + maxRuntime * 1000 : Infinity;
   const sign = objective.Type === 'Maximize' ? -1 : 1;
   const stoppedByTuner = new Set<string>();
+  /** Hyperband decisions already taken (trial@rung): each is taken once, when the rung is reached. */
+  const rungDecisions = new Set<string>();
   const parentHistory = warmStartHistory(store, state, validated);
 
   const watcher = watchStore(backend.store.jobsDir, () => wake());
@@ -223,8 +226,9 @@ export async function runTuningJob(
           return;
         }
       } else {
-        // 3. Early stopping of running trials (median rule).
+        // 3. Early stopping of running trials: the median rule, or Hyperband's rungs.
         if (earlyStopping) await applyEarlyStopping(running);
+        if (validated.hyperband) await applyHyperband(running, validated.hyperband);
         // 4. Launch while there is room.
         let launched = state.trials.length;
         let inFlight = running.length;
@@ -350,16 +354,50 @@ export async function runTuningJob(
     }
   }
 
+  async function applyHyperband(
+    running: TrialRecord[],
+    settings: HyperbandSettings,
+  ): Promise<void> {
+    const all = await Promise.all(
+      state.trials
+        .filter((t) => backend.store.exists(t.trainingJobName))
+        .map(async (t) => [t.trainingJobName, await objectiveSeries(t.trainingJobName)] as const),
+    );
+    const seriesOf = new Map(all);
+    for (const trial of running) {
+      const series = seriesOf.get(trial.trainingJobName) ?? [];
+      if (series.length >= settings.maxResource) {
+        await stopTrial(trial.trainingJobName); // reached MaxResource
+        continue;
+      }
+      for (const rung of settings.rungs) {
+        const key = `${trial.trainingJobName}@${rung}`;
+        if (series.length < rung || rungDecisions.has(key)) continue;
+        rungDecisions.add(key);
+        const others = all
+          .filter(([n, s]) => n !== trial.trainingJobName && s.length >= rung)
+          .map(([, s]) => s[rung - 1]);
+        if (!continuesAtRung(series[rung - 1], others)) {
+          await stopTrial(trial.trainingJobName);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The objective values a trial has reported so far, minimised. */
+  async function objectiveSeries(jobName: string): Promise<number[]> {
+    return (await backend.getTrainingJobMetrics(jobName))
+      .filter((p) => p.name === objective.MetricName)
+      .map((p) => sign * p.value);
+  }
+
   async function applyEarlyStopping(running: TrialRecord[]): Promise<void> {
-    const series = async (jobName: string) =>
-      (await backend.getTrainingJobMetrics(jobName))
-        .filter((p) => p.name === objective.MetricName)
-        .map((p) => sign * p.value);
     const finished = state.trials.filter((t) => t.ended?.status === 'Completed');
-    const earlier = await Promise.all(finished.map((t) => series(t.trainingJobName)));
+    const earlier = await Promise.all(finished.map((t) => objectiveSeries(t.trainingJobName)));
     for (const trial of running) {
       if (!backend.store.exists(trial.trainingJobName)) continue;
-      if (shouldStopEarly(await series(trial.trainingJobName), earlier))
+      if (shouldStopEarly(await objectiveSeries(trial.trainingJobName), earlier))
         await stopTrial(trial.trainingJobName);
     }
   }

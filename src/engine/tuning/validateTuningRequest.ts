@@ -15,6 +15,7 @@ import { formatProblems, validateShape } from '../../model/shapes';
 import { validateTrainingJobRequest } from '../training/validateRequest';
 import type { Parameter, ScalingType, SearchSpace } from './searchSpace';
 import { cardinality, fromUnit, toHyperParameters } from './searchSpace';
+import { hyperbandSettings, type HyperbandSettings } from './hyperband';
 
 /** SageMaker's limits. */
 export const MAX_TRAINING_JOBS_PER_TUNING_JOB = 500;
@@ -31,6 +32,8 @@ export interface ValidatedTuningJob {
   maxTrainingJobs: number;
   maxParallel: number;
   seed: number;
+  /** Rungs and resources when Strategy is Hyperband. */
+  hyperband?: HyperbandSettings;
 }
 
 export function validateTuningJobRequest(
@@ -115,8 +118,17 @@ export function validateTuningJobRequest(
   if (config.StrategyConfig?.HyperbandStrategyConfig && strategy !== 'Hyperband') {
     errors.push('StrategyConfig.HyperbandStrategyConfig applies only to the Hyperband strategy.');
   }
-  if (strategy === 'Hyperband' && config.TrainingJobEarlyStoppingType === 'Auto') {
-    errors.push('Hyperband stops trials early itself; set TrainingJobEarlyStoppingType to Off.');
+  let hyperband: HyperbandSettings | undefined;
+  if (strategy === 'Hyperband') {
+    if (config.TrainingJobEarlyStoppingType === 'Auto') {
+      errors.push('Hyperband stops trials early itself; set TrainingJobEarlyStoppingType to Off.');
+    }
+    const settings = hyperbandSettings(
+      config.StrategyConfig?.HyperbandStrategyConfig,
+      definition.StaticHyperParameters ?? {},
+    );
+    if (typeof settings === 'string') errors.push(settings);
+    else hyperband = settings;
   }
 
   const limits = config.ResourceLimits!;
@@ -185,6 +197,7 @@ export function validateTuningJobRequest(
     maxTrainingJobs,
     maxParallel,
     seed: config.RandomSeed ?? Math.floor(Math.random() * 2 ** 31),
+    ...(hyperband ? { hyperband } : {}),
   };
 }
 

@@ -7,6 +7,8 @@ import { randomSearch } from './randomSearch';
 export const STRATEGIES: Partial<Record<StrategyName, Strategy>> = {
   Random: randomSearch,
   Grid: gridSearch,
+  // Hyperband samples at random; its scheduler (hyperband.ts) stops trials at rungs.
+  Hyperband: { ...randomSearch, name: 'Hyperband' },
 };
 
 export const AVAILABLE_STRATEGIES = Object.keys(STRATEGIES) as StrategyName[];
