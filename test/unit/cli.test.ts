@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, scriptRequest, tempDir, writeScript } from './helpers';
+import { tuningRequest } from './tuningHelpers';
 
 const SMW = join(REPO_ROOT, 'bin', 'smw');
 
@@ -166,4 +167,79 @@ test('logs --follow streams until the job ends; stop-training-job --wait stops i
   const again = smw(store, ['stop-training-job', '--training-job-name', 'ticker-job']);
   assert.equal(again.code, 254);
   assert.match(again.stderr, /already Stopped/);
+});
+
+test('tuning commands: validate, create --wait, list, list-training-jobs-for, describe', () => {
+  const { root, store } = setup();
+  const file = join(root, 'tune.json');
+  writeFileSync(file, JSON.stringify(tuningRequest(root, 'cli-tune')));
+  const valid = smw(store, ['validate', '--cli-input-json', `file://${file}`]);
+  assert.equal(valid.code, 0, valid.stderr);
+  assert.match(valid.stderr, /valid CreateHyperParameterTuningJob request/);
+
+  const bad = tuningRequest(root, 'cli-tune-bad');
+  bad.HyperParameterTuningJobConfig!.ParameterRanges!.ContinuousParameterRanges = [
+    { Name: 'x', MinValue: '1', MaxValue: '0' },
+  ];
+  const badFile = join(root, 'bad.json');
+  writeFileSync(badFile, JSON.stringify(bad));
+  const invalid = smw(store, ['validate', '--cli-input-json', `file://${badFile}`]);
+  assert.equal(invalid.code, 1);
+  assert.match(invalid.stderr, /^smw: invalid: .*MinValue 1 must be less than MaxValue 0/);
+  const trainingValid = smw(store, [
+    'validate',
+    '--cli-input-json',
+    JSON.stringify(scriptRequest(root, 'v-job', 'train.py')),
+  ]);
+  assert.equal(trainingValid.code, 0, trainingValid.stderr);
+  assert.match(trainingValid.stderr, /valid CreateTrainingJob request/);
+
+  const created = smw(store, [
+    'create-hyper-parameter-tuning-job',
+    '--cli-input-json',
+    `file://${file}`,
+    '--wait',
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  const job = JSON.parse(created.stdout);
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  assert.match(created.stderr, /cli-tune: Completed - 4\/4 - best [0-9.]+/);
+
+  const listed = JSON.parse(smw(store, ['list-hyper-parameter-tuning-jobs']).stdout);
+  assert.deepEqual(
+    listed.HyperParameterTuningJobSummaries.map(
+      (s: { HyperParameterTuningJobName: string }) => s.HyperParameterTuningJobName,
+    ),
+    ['cli-tune'],
+  );
+  const trials = JSON.parse(
+    smw(store, [
+      'list-training-jobs-for-hyper-parameter-tuning-job',
+      '--hyper-parameter-tuning-job-name',
+      'cli-tune',
+      '--sort-by',
+      'FinalObjectiveMetricValue',
+      '--max-results',
+      '1',
+    ]).stdout,
+  );
+  assert.equal(trials.TrainingJobSummaries.length, 1);
+  assert.equal(trials.TrainingJobSummaries[0].TrainingJobName, job.BestTrainingJob.TrainingJobName);
+  assert.ok(trials.NextToken);
+  const described = smw(store, [
+    'describe-hyper-parameter-tuning-job',
+    '--hyper-parameter-tuning-job-name',
+    'cli-tune',
+  ]);
+  assert.equal(
+    JSON.parse(described.stdout).HyperParameterTuningJobArn,
+    job.HyperParameterTuningJobArn,
+  );
+  const stop = smw(store, [
+    'stop-hyper-parameter-tuning-job',
+    '--hyper-parameter-tuning-job-name',
+    'cli-tune',
+  ]);
+  assert.equal(stop.code, 254);
+  assert.match(stop.stderr, /already Completed/);
 });
