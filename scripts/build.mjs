@@ -43,10 +43,12 @@ const bundles = [
   },
 ];
 
-rmSync('out', { recursive: true, force: true });
+// SMW_BUILD_OUT lets parallel work transpile tests into a folder of its own.
+const outDir = process.env.SMW_BUILD_OUT || 'out';
+rmSync(outDir, { recursive: true, force: true });
 const tests = {
   entryPoints: [...listTs('src'), ...listTs('test')],
-  outdir: 'out',
+  outdir: outDir,
   outbase: '.',
   platform: 'node',
   target: 'node20',
@@ -57,8 +59,8 @@ const tests = {
 
 // Transpiled files require their JSON neighbours (e.g. the SageMaker shapes) at run time.
 for (const file of listFiles('src', '.json')) {
-  mkdirSync(dirname(join('out', file)), { recursive: true });
-  cpSync(file, join('out', file));
+  mkdirSync(dirname(join(outDir, file)), { recursive: true });
+  cpSync(file, join(outDir, file));
 }
 
 if (watch) {
