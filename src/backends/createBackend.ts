@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BackendKind, SageMakerBackend } from './backend';
 import { LocalBackend, defaultStoreDir } from './local/localBackend';
+import { AwsBackend } from './aws/awsBackend';
 
 export interface BackendSettings {
   kind: BackendKind;
@@ -9,13 +10,21 @@ export interface BackendSettings {
   stopGraceSeconds?: number;
   /** Folder holding the bundled runner.js (the bundles' own folder). */
   distDir: string;
+  /** aws: named profile (default: AWS_PROFILE, else the default chain). */
+  profile?: string;
+  /** aws: region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's region). */
+  region?: string;
+  /** aws: endpoint URL for SageMaker and CloudWatch Logs (e.g. a moto server). */
+  endpointUrl?: string;
 }
 
 export function createBackend(settings: BackendSettings): SageMakerBackend {
   if (settings.kind === 'aws') {
-    throw new Error(
-      'The aws backend is not part of this build yet; use the local backend (--backend local, or the setting sagemakerWorkbench.backend = "local").',
-    );
+    return new AwsBackend({
+      ...(settings.profile ? { profile: settings.profile } : {}),
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {}),
+    });
   }
   return new LocalBackend({
     storeDir: settings.storeDir || defaultStoreDir(),

@@ -44,6 +44,7 @@ import { isBetter, trialSummary } from '../../engine/tuning/events';
 import { checkWarmStart, warmStartError, type WarmStartParent } from '../../model/warmStart';
 import { AVAILABLE_STRATEGIES } from '../../engine/tuning/strategies';
 import { validateTuningJobRequest } from '../../engine/tuning/validateTuningRequest';
+import { recordTuningJob } from '../../engine/tuning/tuner';
 import type { LogChunk, SageMakerBackend } from '../backend';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -52,8 +53,6 @@ export const LOCAL_REGION = 'local';
 const RUNNER_START_GRACE_MS = 60_000;
 const LIST_DEFAULT_MAX_RESULTS = 10;
 const LOG_READ_MAX_BYTES = 1 << 20;
-/** A trial "improves" the best objective only when it beats it by more than 1% (SageMaker's wording). */
-const IMPROVEMENT_THRESHOLD = 0.01;
 
 export interface LocalBackendOptions {
   /** Folder of the job store. */
@@ -310,19 +309,8 @@ export class LocalBackend implements SageMakerBackend {
     request: CreateHyperParameterTuningJobRequest,
   ): Promise<CreateHyperParameterTuningJobResponse> {
     await this.validateHyperParameterTuningJobRequest(request);
-    const validated = validateTuningJobRequest(request, AVAILABLE_STRATEGIES);
+    const { arn } = recordTuningJob(this.tuningStore, request);
     const name = request.HyperParameterTuningJobName!;
-    const arn = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:hyper-parameter-tuning-job/${name.toLowerCase()}`;
-    this.tuningStore.create(name, {
-      type: 'Created',
-      time: new Date().toISOString(),
-      arn,
-      request,
-      strategy: validated.strategy,
-      seed: validated.seed,
-      maxTrainingJobs: validated.maxTrainingJobs,
-      improvementThreshold: IMPROVEMENT_THRESHOLD,
-    });
     this.startTuner(name);
     return { HyperParameterTuningJobArn: arn };
   }

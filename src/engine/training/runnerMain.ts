@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { runTrainingJob } from './runner';
 import { runTuningJob } from '../tuning/tuner';
+import { localTrialExecutor } from '../tuning/trialExecutor';
 import { LocalBackend } from '../../backends/local/localBackend';
 
 const [kind, storeRoot, jobName] = process.argv.slice(2);
@@ -19,13 +20,15 @@ const work =
     : runTuningJob(
         storeRoot,
         jobName,
-        new LocalBackend({
-          storeDir: storeRoot,
-          runnerPath: join(__dirname, 'runner.js'),
-          ...(process.env.SMW_STOP_GRACE_SECONDS
-            ? { stopGraceSeconds: Number(process.env.SMW_STOP_GRACE_SECONDS) }
-            : {}),
-        }),
+        localTrialExecutor(
+          new LocalBackend({
+            storeDir: storeRoot,
+            runnerPath: join(__dirname, 'runner.js'),
+            ...(process.env.SMW_STOP_GRACE_SECONDS
+              ? { stopGraceSeconds: Number(process.env.SMW_STOP_GRACE_SECONDS) }
+              : {}),
+          }),
+        ),
       );
 work.then(
   () => process.exit(0),

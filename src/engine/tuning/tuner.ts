@@ -10,13 +10,13 @@
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CreateHyperParameterTuningJobRequest } from '@aws-sdk/client-sagemaker';
 import type { CreateTrainingJobRequest } from '../../model/types';
 import { isTerminalStatus } from '../../model/types';
 import { processStartToken, isProcessAlive } from '../util/processes';
 import { Random } from '../util/random';
-import { watchStore } from '../store/storeWatcher';
 import { TuningJobStore } from '../store/tuningJobStore';
-import type { LocalBackend } from '../../backends/local/localBackend';
+import type { TrialExecutor } from './trialExecutor';
 import type { CompletionReason, TrialRecord, TuningJobEvent, TuningJobState } from './events';
 import { isBetter } from './events';
 import { shouldStopEarly } from './earlyStopping';
@@ -97,6 +97,33 @@ export function strategyHistory(state: TuningJobState, objectiveType: string): T
   });
 }
 
+/** A trial "improves" the best objective only when it beats it by more than 1% (SageMaker's wording). */
+export const IMPROVEMENT_THRESHOLD = 0.01;
+
+/**
+ * Validates a request and writes the tuning job's first event (atomically: the job exists
+ * whole or not at all). Starting a tuner on it is the caller's business.
+ */
+export function recordTuningJob(
+  store: TuningJobStore,
+  request: CreateHyperParameterTuningJobRequest,
+): { arn: string; validated: ValidatedTuningJob } {
+  const validated = validateTuningJobRequest(request, AVAILABLE_STRATEGIES);
+  const name = request.HyperParameterTuningJobName!;
+  const arn = `arn:aws:sagemaker:local:000000000000:hyper-parameter-tuning-job/${name.toLowerCase()}`;
+  store.create(name, {
+    type: 'Created',
+    time: new Date().toISOString(),
+    arn,
+    request,
+    strategy: validated.strategy,
+    seed: validated.seed,
+    maxTrainingJobs: validated.maxTrainingJobs,
+    improvementThreshold: IMPROVEMENT_THRESHOLD,
+  });
+  return { arn, validated };
+}
+
 /** Takes the job's runner lock; false when another live tuner holds it. */
 function acquireLock(dir: string): boolean {
   const lock = join(dir, 'runner.lock');
@@ -123,17 +150,19 @@ function acquireLock(dir: string): boolean {
 export async function runTuningJob(
   storeRoot: string,
   name: string,
-  backend: LocalBackend,
+  trials: TrialExecutor,
+  options: { handleSigterm?: boolean } = {},
 ): Promise<void> {
   const store = new TuningJobStore(storeRoot);
   if (!acquireLock(store.jobDir(name))) return; // another tuner is running this job
   const append = (event: TuningJobEvent) => store.append(name, event);
   let wake: () => void = () => undefined;
   // Installed before RunnerStarted is journaled: a stopper only signals a tuner it has seen start.
-  process.on('SIGTERM', () => {
+  const onSigterm = () => {
     if (!store.read(name).state.stopRequested) append({ type: 'StopRequested', time: now() });
     wake();
-  });
+  };
+  if (options.handleSigterm !== false) process.on('SIGTERM', onSigterm);
   append({
     type: 'RunnerStarted',
     time: now(),
@@ -172,7 +201,7 @@ export async function runTuningJob(
   const rungDecisions = new Set<string>();
   const parentHistory = warmStartHistory(store, state, validated);
 
-  const watcher = watchStore(backend.store.jobsDir, () => wake());
+  const watcher = trials.watch(() => wake());
 
   const complete = (reason: CompletionReason, message: string) => {
     if (!state.completing) append({ type: 'Completing', time: now(), reason, message });
@@ -281,6 +310,7 @@ export async function runTuningJob(
       });
     }
   } finally {
+    process.off('SIGTERM', onSigterm);
     watcher.dispose();
     try {
       unlinkSync(join(store.jobDir(name), 'runner.lock'));
@@ -293,11 +323,9 @@ export async function runTuningJob(
     trial: Pick<TrialRecord, 'trainingJobName' | 'tunedHyperParameters'>,
   ): Promise<void> {
     try {
-      await backend.createTrainingJob(
+      await trials.create(
         trainingRequestFor(validated, trial.trainingJobName, trial.tunedHyperParameters),
-        {
-          tuningJobArn: state.created.arn,
-        },
+        state.created.arn,
       );
     } catch (err) {
       append({
@@ -315,11 +343,11 @@ export async function runTuningJob(
   }
 
   async function settleTrial(trial: TrialRecord): Promise<void> {
-    if (!backend.store.exists(trial.trainingJobName)) {
+    if (!trials.exists(trial.trainingJobName)) {
       await createTrial(trial); // planned before a crash, never created: create it now
       return;
     }
-    const job = await backend.describeTrainingJob({ TrainingJobName: trial.trainingJobName });
+    const job = await trials.describe(trial.trainingJobName);
     if (!isTerminalStatus(job.TrainingJobStatus)) return;
     const metric = job.FinalMetricDataList?.find((m) => m.MetricName === objective.MetricName);
     append({
@@ -345,10 +373,10 @@ export async function runTuningJob(
   }
 
   async function stopTrial(trainingJobName: string): Promise<void> {
-    if (stoppedByTuner.has(trainingJobName) || !backend.store.exists(trainingJobName)) return;
+    if (stoppedByTuner.has(trainingJobName) || !trials.exists(trainingJobName)) return;
     stoppedByTuner.add(trainingJobName);
     try {
-      await backend.stopTrainingJob({ TrainingJobName: trainingJobName });
+      await trials.stop(trainingJobName);
     } catch {
       /* it ended meanwhile */
     }
@@ -360,7 +388,7 @@ export async function runTuningJob(
   ): Promise<void> {
     const all = await Promise.all(
       state.trials
-        .filter((t) => backend.store.exists(t.trainingJobName))
+        .filter((t) => trials.exists(t.trainingJobName))
         .map(async (t) => [t.trainingJobName, await objectiveSeries(t.trainingJobName)] as const),
     );
     const seriesOf = new Map(all);
@@ -387,7 +415,7 @@ export async function runTuningJob(
 
   /** The objective values a trial has reported so far, minimised. */
   async function objectiveSeries(jobName: string): Promise<number[]> {
-    return (await backend.getTrainingJobMetrics(jobName))
+    return (await trials.metrics(jobName))
       .filter((p) => p.name === objective.MetricName)
       .map((p) => sign * p.value);
   }
@@ -396,7 +424,7 @@ export async function runTuningJob(
     const finished = state.trials.filter((t) => t.ended?.status === 'Completed');
     const earlier = await Promise.all(finished.map((t) => objectiveSeries(t.trainingJobName)));
     for (const trial of running) {
-      if (!backend.store.exists(trial.trainingJobName)) continue;
+      if (!trials.exists(trial.trainingJobName)) continue;
       if (shouldStopEarly(await objectiveSeries(trial.trainingJobName), earlier))
         await stopTrial(trial.trainingJobName);
     }

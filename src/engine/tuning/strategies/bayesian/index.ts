@@ -17,18 +17,16 @@ import {
 } from '../../searchSpace';
 import type { Strategy, StrategyContext, Trial } from '../../strategy';
 import { Encoding } from './encoding';
-import { fitHyperparameters, Posterior, type GpData } from './gp';
+import { Posterior, type GpData } from './gp';
+import { surrogateFit, warpedTargets } from './model';
 import { Acquisition, maximizeAcquisition, type ScoredPoint } from './maximize';
 import { SOBOL_MAX_DIMS, sobolPoint } from './sobol';
-import { warpTargets } from './warping';
 
 /** Initial design size: a few points more than the dimension, at least 4, at most 10. */
 export function initialDesignSize(dims: number): number {
   return Math.max(4, Math.min(dims + 1, 10));
 }
 
-/** Above this many observations the hyperparameters are fitted on a random subset. */
-const MAX_FIT_POINTS = 120;
 /** Finite spaces up to this size are scored exhaustively. */
 const MAX_ENUMERATION = 2048;
 
@@ -131,24 +129,15 @@ function modelSuggestions(
 ): ScoredPoint[] {
   const dims = encoding.dims;
   const n = observations.y.length;
-  const y = warpTargets(observations.y);
-  const data: GpData = {
-    x: observations.x.subarray(0, n * dims),
-    y,
-    n,
-    dims,
-    categorical: encoding.categorical,
-  };
-  const fitRandom = random.fork();
-  const theta = fitHyperparameters(subsample(data, MAX_FIT_POINTS, fitRandom), fitRandom, {
-    restarts: n > MAX_FIT_POINTS ? 1 : 2,
-    maxIterations: 100,
-  });
+  const T = globalThis as unknown as Record<string, number>;
+  let t0 = performance.now();
+  const x = observations.x.subarray(0, n * dims);
+  const { lambda, theta } = surrogateFit(x, observations.y, dims, encoding.categorical);
+  const y = warpedTargets(observations.y, lambda);
+  const data: GpData = { x, y, n, dims, categorical: encoding.categorical };
+  T.fit = (T.fit ?? 0) + performance.now() - t0; t0 = performance.now();
   let posterior = Posterior.create(data, theta);
-  (globalThis as Record<string, unknown>).__dbg =
-    Array.from(theta, (v) => Math.exp(v).toExponential(2)).join(',') +
-    ' ymin ' +
-    Math.min(...y).toFixed(2);
+  T.post = (T.post ?? 0) + performance.now() - t0;
   if (!posterior) return [];
   if (observations.pendingCount > 0)
     posterior = withFantasies(posterior, data, observations, theta);
@@ -164,12 +153,12 @@ function modelSuggestions(
   for (let i = 0; i < incumbentCount; i++)
     incumbents.set(data.x.subarray(order[i] * dims, (order[i] + 1) * dims), i * dims);
 
-  // Candidate count scaled so scoring stays around the same cost as n grows (each costs ~n^2/2).
-  const candidates = Math.max(256, Math.min(2048, Math.floor(2.5e7 / (n * n + 1))));
+  // Screening a candidate costs O(n), refining one O(n^2) per step: both shrink as n grows.
+  const candidates = Math.max(256, Math.min(2048, Math.floor(2e5 / n)));
   return maximizeAcquisition(acquisition, encoding, random, {
     candidates,
-    starts: n > 300 ? 3 : 5,
-    maxIterations: 40,
+    starts: n > 100 ? 3 : 5,
+    maxIterations: n > 100 ? 25 : 40,
     incumbents,
     incumbentCount,
     perturbations: 40,
@@ -199,24 +188,6 @@ function withFantasies(
   y.set(mean, n);
   const augmented: GpData = { ...data, x: observations.x.subarray(0, (n + p) * dims), y, n: n + p };
   return Posterior.create(augmented, theta) ?? posterior;
-}
-
-/** A random subset of at most `limit` rows (all rows when there are fewer). */
-function subsample(data: GpData, limit: number, random: Random): GpData {
-  if (data.n <= limit) return data;
-  const index = Array.from({ length: data.n }, (_, i) => i);
-  for (let i = 0; i < limit; i++) {
-    const j = i + random.int(data.n - i);
-    [index[i], index[j]] = [index[j], index[i]];
-  }
-  const chosen = index.slice(0, limit).sort((a, b) => a - b);
-  const x = new Float64Array(limit * data.dims);
-  const y = new Float64Array(limit);
-  chosen.forEach((row, i) => {
-    x.set(data.x.subarray(row * data.dims, (row + 1) * data.dims), i * data.dims);
-    y[i] = data.y[row];
-  });
-  return { ...data, x, y, n: limit };
 }
 
 /** Every configuration of a finite space, encoded (mixed radix over the parameters). */

@@ -101,28 +101,24 @@ export function solveLowerTransposed(
 
 /** K^{-1} from the Cholesky factor L of K (full symmetric n x n result). */
 export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
-  // Invert L (lower triangular) column by column into lInv, then K^{-1} = lInv^T lInv.
-  const lInv = new Float64Array(n * n);
+  // Rows of lInvT are the columns of L^-1 (forward substitution on unit vectors), so that
+  // both steps below are contiguous dot products: K^-1[a][b] = sum_k L^-1[k][a] L^-1[k][b].
+  const lInvT = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    lInv[j * n + j] = 1 / l[j * n + j];
+    const rj = j * n;
+    lInvT[rj + j] = 1 / l[j * n + j];
     for (let i = j + 1; i < n; i++) {
-      let s = 0;
       const ri = i * n;
-      for (let k = j; k < i; k++) s += l[ri + k] * lInv[k * n + j];
-      lInv[ri + j] = -s / l[ri + i];
+      lInvT[rj + i] = -dot(l, ri + j, lInvT, rj + j, i - j) / l[ri + i];
     }
   }
   const inv = new Float64Array(n * n);
-  // inv[i][j] = sum_{k >= max(i,j)} lInv[k][i] * lInv[k][j]; accumulate row by row of lInv.
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i <= k; i++) {
-      const a = lInv[rk + i];
-      if (a === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j <= i; j++) inv[ri + j] += a * lInv[rk + j];
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b <= a; b++) {
+      const value = dot(lInvT, a * n + a, lInvT, b * n + a, n - a);
+      inv[a * n + b] = value;
+      inv[b * n + a] = value;
     }
   }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];
   return inv;
 }

@@ -47,15 +47,6 @@ export class Acquisition {
     this.gradVariance = new Float64Array(posterior.dims);
   }
 
-  /** log EI of `count` rows of `points`, into `out`. */
-  scoreMany(points: Float64Array, count: number, out: Float64Array): void {
-    const mean = new Float64Array(count);
-    const variance = new Float64Array(count);
-    this.posterior.predict(points, count, mean, variance);
-    for (let c = 0; c < count; c++)
-      out[c] = logExpectedImprovement(mean[c], variance[c], this.best).value;
-  }
-
   score(point: Float64Array): number {
     this.posterior.predict(point, 1, this.mean, this.variance);
     return logExpectedImprovement(this.mean[0], this.variance[0], this.best).value;
@@ -85,7 +76,7 @@ export function maximizeAcquisition(
   const dims = encoding.dims;
   if (options.enumeration) {
     const { points, count } = options.enumeration;
-    return rankRows(acquisition, points, count, dims);
+    return rankRows(acquisition, points, count, dims, count);
   }
 
   const total = options.candidates + options.incumbentCount * options.perturbations;
@@ -116,8 +107,11 @@ export function maximizeAcquisition(
       encoding.snap(points, row);
     }
   }
-  const ranked = rankRows(acquisition, points, total, dims);
+  const T = globalThis as unknown as Record<string, number>;
+  let t0 = performance.now();
+  const ranked = rankRows(acquisition, points, total, dims, Math.max(options.starts, 16));
 
+  T.rank = (T.rank ?? 0) + performance.now() - t0; t0 = performance.now();
   // Refine the best distinct starts.
   const refined: ScoredPoint[] = [];
   const lower = new Float64Array(dims);
@@ -145,8 +139,10 @@ export function maximizeAcquisition(
         value = candidateValue;
       }
     }
+    T.refine = (T.refine ?? 0) + performance.now() - t0; t0 = performance.now();
     const polished = polishDiscrete(acquisition, encoding, point, value);
     refined.push(polished);
+    T.polish = (T.polish ?? 0) + performance.now() - t0; t0 = performance.now();
   }
   refined.sort((a, b) => b.value - a.value);
   return [...refined, ...ranked];
@@ -157,14 +153,41 @@ function hasContinuousMove(encoding: Encoding): boolean {
   return false;
 }
 
+/**
+ * Rows ranked by log EI, the first `exact` of them exactly. Candidates are screened with the
+ * mean and an upper bound on the variance (EI grows with the variance), then scored exactly
+ * in order of their bound until the bound cannot beat the `exact`-th best exact score; the
+ * rest keep their bound as score (they only serve as fallbacks).
+ */
 function rankRows(
   acquisition: Acquisition,
   points: Float64Array,
   count: number,
   dims: number,
+  exact: number,
 ): ScoredPoint[] {
+  const posterior = acquisition.posterior;
+  const n = posterior.n;
+  const mean = new Float64Array(count);
+  const bound = new Float64Array(count);
+  const TT = globalThis as unknown as Record<string, number>; const t1 = performance.now();
+  const rows = posterior.screen(points, count, mean, bound);
+  TT.screen = (TT.screen ?? 0) + performance.now() - t1;
   const values = new Float64Array(count);
-  acquisition.scoreMany(points, count, values);
+  for (let c = 0; c < count; c++)
+    values[c] = logExpectedImprovement(mean[c], bound[c], acquisition.best).value;
+  const byBound = Array.from({ length: count }, (_, i) => i);
+  byBound.sort((a, b) => values[b] - values[a] || a - b);
+  const top: number[] = []; // exact scores of the best `exact`, ascending
+  for (const c of byBound) {
+    if (top.length >= exact && values[c] < top[0]) break;
+    (globalThis as unknown as Record<string, number>).exact = ((globalThis as unknown as Record<string, number>).exact ?? 0) + 1;
+    const variance = posterior.varianceFrom(rows, c * n);
+    values[c] = logExpectedImprovement(mean[c], variance, acquisition.best).value;
+    const at = top.findIndex((v) => v > values[c]);
+    top.splice(at < 0 ? top.length : at, 0, values[c]);
+    if (top.length > exact) top.shift();
+  }
   const order = Array.from({ length: count }, (_, i) => i);
   // Ties broken by index, so the order is deterministic whatever the sort's stability.
   order.sort((a, b) => values[b] - values[a] || a - b);

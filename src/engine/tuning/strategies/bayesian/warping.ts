@@ -45,6 +45,8 @@ function profileLogLikelihood(z: Float64Array, lambda: number, jacobianTerm: num
   return -0.5 * n * Math.log(variance) + (lambda - 1) * jacobianTerm;
 }
 
+const LAMBDA_MIN = -2;
+
 /** The maximum-likelihood Yeo-Johnson exponent in [-2, 2] (grid, then golden section). */
 export function fitYeoJohnson(z: Float64Array): number {
   let jacobianTerm = 0;
@@ -52,14 +54,14 @@ export function fitYeoJohnson(z: Float64Array): number {
   let best = 1;
   let bestValue = profileLogLikelihood(z, 1, jacobianTerm);
   for (let k = 0; k <= 40; k++) {
-    const lambda = -2 + k * 0.1;
+    const lambda = LAMBDA_MIN + k * 0.1;
     const value = profileLogLikelihood(z, lambda, jacobianTerm);
     if (value > bestValue) {
       bestValue = value;
       best = lambda;
     }
   }
-  let lo = Math.max(-2, best - 0.1);
+  let lo = Math.max(LAMBDA_MIN, best - 0.1);
   let hi = Math.min(2, best + 0.1);
   const ratio = (Math.sqrt(5) - 1) / 2;
   for (let it = 0; it < 30; it++) {
@@ -72,9 +74,29 @@ export function fitYeoJohnson(z: Float64Array): number {
   return profileLogLikelihood(z, refined, jacobianTerm) > bestValue ? refined : best;
 }
 
-/** Standardise, warp with the fitted Yeo-Johnson exponent, standardise again. */
-export function warpTargets(y: readonly number[]): Float64Array {
-  const z = standardise(y);
-  const lambda = fitYeoJohnson(z);
-  return standardise(z.map((v) => yeoJohnson(v, lambda)));
+/** d yeoJohnson / dy, positive (the transform is strictly increasing). */
+export function yeoJohnsonDerivative(y: number, lambda: number): number {
+  return y >= 0 ? Math.pow(y + 1, lambda - 1) : Math.pow(1 - y, 1 - lambda);
+}
+
+export interface Warped {
+  /** Standardised warped targets. */
+  values: Float64Array;
+  lambda: number;
+  /** log |d values / d z| summed over the targets, to compare warpings by GP evidence. */
+  logJacobian: number;
+}
+
+/** z (standardised targets) through Yeo-Johnson(lambda), standardised again. */
+export function warp(z: Float64Array, lambda: number): Warped {
+  const t = z.map((v) => yeoJohnson(v, lambda));
+  let mean = 0;
+  for (const v of t) mean += v;
+  mean /= t.length;
+  let variance = 0;
+  for (const v of t) variance += (v - mean) * (v - mean);
+  const std = Math.sqrt(variance / t.length) || 1;
+  let logJacobian = -t.length * Math.log(std);
+  for (const v of z) logJacobian += Math.log(yeoJohnsonDerivative(v, lambda));
+  return { values: t.map((v) => (v - mean) / std), lambda, logJacobian };
 }
