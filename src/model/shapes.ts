@@ -228,11 +228,6 @@ export function validateShape(
   return problems;
 }
 
-/** Allowed values of an enum shape, e.g. `enumValues('TrainingJobStatus')`. */
-export function enumValues(shapeName: string): readonly string[] {
-  return shapes[shapeName]?.enum ?? [];
-}
-
 export function formatProblems(problems: ShapeProblem[]): string {
   return problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join('; ');
 }

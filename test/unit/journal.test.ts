@@ -2,12 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  appendEvent,
-  JournalReader,
-  readJournal,
-  writeFileAtomic,
-} from '../../src/engine/store/journal';
+import { appendEvent, JournalReader, readJournal } from '../../src/engine/store/journal';
 import { tempDir } from './helpers';
 
 const isEvent = (v: unknown): v is { n: number } => typeof (v as { n?: unknown }).n === 'number';
@@ -29,14 +24,6 @@ test('unknown events are skipped and reported', () => {
   const { events, problems } = readJournal(file, isEvent);
   assert.deepEqual(events, [{ n: 1 }]);
   assert.match(problems[0].message, /not a known event/);
-});
-
-test('writeFileAtomic replaces a file whole', () => {
-  const dir = tempDir();
-  const file = join(dir, 'state.json');
-  writeFileAtomic(file, 'one');
-  writeFileAtomic(file, 'two');
-  assert.equal(readFileSync(file, 'utf8'), 'two');
 });
 
 test('JournalReader parses only what was appended, and notices a rewritten file', () => {

@@ -7,19 +7,7 @@
  * into state; a line that does not parse is skipped and reported, never fatal, so the rest
  * of a job's history is never lost.
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 
 export interface JournalProblem {
   file: string;
@@ -155,24 +143,4 @@ export class JournalReader<T> {
       });
     }
   }
-}
-
-/** Writes a whole file atomically: a temp file in the same folder, fsync'd, then renamed. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const temp = join(
-    dirname(file),
-    `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-}
-
-export function readJsonIfExists<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 }

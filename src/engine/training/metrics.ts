@@ -47,10 +47,3 @@ export function matchMetrics(
   }
   return points;
 }
-
-/** The latest value of each metric, in first-seen order. */
-export function latestValues(points: readonly MetricPoint[]): Map<string, number> {
-  const latest = new Map<string, number>();
-  for (const point of points) latest.set(point.name, point.value);
-  return latest;
-}

@@ -6,7 +6,7 @@
  * `sagemaker_submit_directory`.
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { delimiter, extname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { CreateTrainingJobRequest } from '../../model/types';
 import { validationError } from '../../model/errors';
 import { localPathOf } from '../util/fileUri';
@@ -172,10 +172,4 @@ function checkExecutable(command: string, field: string): void {
         '.',
     );
   }
-}
-
-/** For messages: a path shown relative to a base when it lies inside it. */
-export function displayPath(path: string, base: string): string {
-  const rel = relative(base, path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
