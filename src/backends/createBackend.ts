@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { BackendKind, SageMakerBackend } from './backend';
 import { LocalBackend, defaultStoreDir } from './local/localBackend';
-import { AwsBackend } from './aws/awsBackend';
 
 export interface BackendSettings {
   kind: BackendKind;
@@ -20,6 +19,9 @@ export interface BackendSettings {
 
 export function createBackend(settings: BackendSettings): SageMakerBackend {
   if (settings.kind === 'aws') {
+    // Loaded on first use: the AWS SDK would otherwise slow down every local `smw` start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AwsBackend } = require('./aws/awsBackend') as typeof import('./aws/awsBackend');
     return new AwsBackend({
       ...(settings.profile ? { profile: settings.profile } : {}),
       ...(settings.region ? { region: settings.region } : {}),

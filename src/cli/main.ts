@@ -32,6 +32,9 @@ export const EXIT_OTHER = 255;
 interface GlobalOptions {
   backend: 'local' | 'aws';
   store?: string;
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
 }
 
 class CliError extends Error {
@@ -88,6 +91,9 @@ export function buildProgram(distDir: string): Command {
         .default('local'),
     )
     .option('--store <dir>', 'local job store folder (default: $SMW_STORE or ~/.smw)')
+    .option('--profile <profile>', 'aws: profile from the shared AWS config (default: AWS_PROFILE)')
+    .option('--region <region>', "aws: region (default: AWS_REGION, else the profile's region)")
+    .option('--endpoint-url <url>', 'aws: endpoint URL for SageMaker and CloudWatch Logs')
     .showHelpAfterError()
     .exitOverride();
 
@@ -97,6 +103,9 @@ export function buildProgram(distDir: string): Command {
     return createBackend({
       kind: options.backend,
       ...(options.store ? { storeDir: options.store } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
       ...(grace !== undefined ? { stopGraceSeconds: Number(grace) } : {}),
       distDir,
     });

@@ -3,7 +3,15 @@
  * AWS SDK uses) and a message that says what is wrong and what to do.
  */
 export type SageMakerErrorName =
-  'ValidationException' | 'ResourceNotFound' | 'ResourceInUse' | 'ResourceLimitExceeded';
+  | 'ValidationException'
+  | 'ResourceNotFound'
+  | 'ResourceInUse'
+  | 'ResourceLimitExceeded'
+  // Codes only SageMaker itself returns (the aws backend passes them through).
+  | 'ThrottlingException'
+  | 'AccessDeniedException'
+  | 'InternalFailure'
+  | (string & {});
 
 export class SageMakerError extends Error {
   constructor(

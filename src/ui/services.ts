@@ -49,6 +49,8 @@ export class Services implements vscode.Disposable {
         kind: this.config.backend,
         ...(store ? { storeDir: store } : {}),
         stopGraceSeconds: this.config.stopGracePeriodSeconds,
+        ...(this.config.awsProfile ? { profile: this.config.awsProfile } : {}),
+        ...(this.config.awsRegion ? { region: this.config.awsRegion } : {}),
         distDir: this.context.asAbsolutePath('dist'),
       });
       this.storeWatch = this.currentBackend.watchChanges(() => this.jobsChanged.fire());

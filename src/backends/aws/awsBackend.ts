@@ -471,15 +471,19 @@ function checkInput(operation: OperationName, request: unknown): void {
 }
 
 /**
- * A create request: SageMaker's shapes, plus what only the local engine accepts (file:// URIs,
- * the local:process image), named here before SageMaker rejects it less clearly.
+ * A create request: SageMaker's shapes, plus what only the local engine accepts (file:// URIs
+ * where SageMaker reads S3, the local:process image), named here before SageMaker rejects it
+ * less clearly.
  */
 function checkCreate(operation: OperationName, request: unknown): void {
   const problems = validateShape(operation, 'input', request).map((p) =>
     p.path ? `${p.path} ${p.message}` : p.message,
   );
   walkStrings(request, '', (path, value) => {
-    if (value.startsWith('file://')) {
+    if (
+      value.startsWith('file://') &&
+      /(S3Uri|S3OutputPath|sagemaker_submit_directory)$/.test(path)
+    ) {
       problems.push(
         `${path} is a file:// URI, which only the local backend reads; SageMaker needs an s3:// URI (upload the folder to S3 first)`,
       );
@@ -501,6 +505,7 @@ function walkStrings(
   if (typeof value === 'string') visit(path, value);
   else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, `${path}[${i}]`, visit));
   else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) walkStrings(v, path ? `${path}.${key}` : key, visit);
+    for (const [key, v] of Object.entries(value))
+      walkStrings(v, path ? `${path}.${key}` : key, visit);
   }
 }

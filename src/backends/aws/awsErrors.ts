@@ -7,7 +7,7 @@
  * - missing, expired or rejected credentials, a missing region and an unreachable endpoint
  *   become an AwsConfigurationError: one line that says what to run to fix it.
  */
-import { SageMakerError, type SageMakerErrorName } from '../../model/errors';
+import { SageMakerError } from '../../model/errors';
 import { profileExists } from './awsConfig';
 
 /** A problem with the AWS setup (credentials, region, endpoint), not with a request. */
@@ -160,7 +160,7 @@ export function mapAwsError(err: unknown, context: ErrorContext): unknown {
     // A body the SDK could not parse (e.g. an HTML error page from an emulator).
     if (/Deserialization error|Unexpected token|not valid JSON/i.test(message)) {
       return new SageMakerError(
-        'InternalFailure' as SageMakerErrorName,
+        'InternalFailure',
         `The endpoint answered ${context.operation} with HTTP ${status ?? '?'} and a body that is not an AWS API response` +
           (context.endpointUrl
             ? ` (does ${context.endpointUrl} implement ${context.operation}?)`
@@ -171,7 +171,7 @@ export function mapAwsError(err: unknown, context: ErrorContext): unknown {
     // The service's own code and message. SageMakerErrorName lists the codes the local
     // engine raises; AWS has more (ThrottlingException, AccessDeniedException, ...), passed on
     // as they come so the CLI prints them as the AWS CLI does.
-    return new SageMakerError(name as SageMakerErrorName, message);
+    return new SageMakerError(name, message);
   }
   return err;
 }

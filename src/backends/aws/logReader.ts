@@ -49,26 +49,30 @@ export async function readLogEvents(
   const events: LogEvent[] = [];
   let lastTimestamp = cursor.lastTimestamp;
   let seenAtLast = new Set(cursor.seenAtLast);
+  const prefix = `${jobName}/`;
   const pages = paginateFilterLogEvents(
     { client, pageSize: Math.min(10_000, Math.max(1, maxEvents)) },
     {
       logGroupName: TRAINING_JOB_LOG_GROUP,
-      logStreamNamePrefix: `${jobName}/`,
+      logStreamNamePrefix: prefix,
       ...(cursor.lastTimestamp !== undefined ? { startTime: cursor.lastTimestamp } : {}),
+      // Ignored by CloudWatch, which always interleaves; emulators (moto) sort only with it.
+      interleaved: true,
     },
   );
   try {
     for await (const page of pages) {
       for (const event of page.events ?? []) {
+        // The prefix again: an emulator may not filter by it.
+        if (!(event.logStreamName ?? prefix).startsWith(prefix)) continue;
         const timestamp = event.timestamp ?? 0;
         const key = eventKey(event);
-        if (lastTimestamp !== undefined && timestamp < lastTimestamp) continue;
         if (timestamp === lastTimestamp && seenAtLast.has(key)) continue;
-        if (timestamp !== lastTimestamp) {
+        if (lastTimestamp === undefined || timestamp > lastTimestamp) {
           lastTimestamp = timestamp;
           seenAtLast = new Set();
         }
-        seenAtLast.add(key);
+        if (timestamp === lastTimestamp) seenAtLast.add(key);
         events.push({
           timestamp,
           message: event.message ?? '',
