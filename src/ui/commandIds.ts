@@ -13,6 +13,8 @@ export const COMMANDS = {
   refreshTuningJobs: 'sagemakerWorkbench.refreshTuningJobs',
   stopTuningJob: 'sagemakerWorkbench.stopTuningJob',
   describeTuningJob: 'sagemakerWorkbench.describeTuningJob',
+  selectBackend: 'sagemakerWorkbench.selectBackend',
+  selectAwsProfile: 'sagemakerWorkbench.selectAwsProfile',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

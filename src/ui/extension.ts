@@ -9,6 +9,7 @@ import { ModelsTree, registerEmptyView } from './trees/simpleTrees';
 import { JobLogs } from './jobLogs';
 import { registerTrainingJobCommands } from './commands/trainingJobCommands';
 import { registerStatusBar } from './statusBar';
+import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { VIEWS } from './commandIds';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     registerTrainingJobCommands(services, logs);
     registerTuningJobCommands(services);
     registerStatusBar(services, trainingJobs);
+    registerBackendPicker(services);
     return { services, trainingJobs, tuningJobs };
   } catch (err) {
     void vscode.window.showErrorMessage(
