@@ -129,21 +129,20 @@ function modelSuggestions(
 ): ScoredPoint[] {
   const dims = encoding.dims;
   const n = observations.y.length;
-  const T = globalThis as unknown as Record<string, number>;
-  let t0 = performance.now();
   const x = observations.x.subarray(0, n * dims);
   const { lambda, theta } = surrogateFit(x, observations.y, dims, encoding.categorical);
   const y = warpedTargets(observations.y, lambda);
   const data: GpData = { x, y, n, dims, categorical: encoding.categorical };
-  T.fit = (T.fit ?? 0) + performance.now() - t0; t0 = performance.now();
-  let posterior = Posterior.create(data, theta);
-  T.post = (T.post ?? 0) + performance.now() - t0;
-  if (!posterior) return [];
-  if (observations.pendingCount > 0)
-    posterior = withFantasies(posterior, data, observations, theta);
-
+  const base = Posterior.create(data, theta);
+  if (!base) return [];
   let best = Infinity;
   for (let i = 0; i < n; i++) best = Math.min(best, y[i]);
+  const fantasy =
+    observations.pendingCount > 0 ? withFantasies(base, data, observations, theta) : undefined;
+  const posterior = fantasy?.posterior ?? base;
+  // The believer's values count as observed: a point next to a running one, where the
+  // running trial is expected to do well, promises no improvement over what it will find.
+  if (fantasy) best = Math.min(best, fantasy.best);
   const acquisition = new Acquisition(posterior, best);
 
   // Incumbents: the best observed points, best first.
@@ -154,11 +153,11 @@ function modelSuggestions(
     incumbents.set(data.x.subarray(order[i] * dims, (order[i] + 1) * dims), i * dims);
 
   // Screening a candidate costs O(n), refining one O(n^2) per step: both shrink as n grows.
-  const candidates = Math.max(256, Math.min(2048, Math.floor(2e5 / n)));
+  const candidates = Math.max(256, Math.min(2048, Math.floor(1e5 / n)));
   return maximizeAcquisition(acquisition, encoding, random, {
     candidates,
     starts: n > 100 ? 3 : 5,
-    maxIterations: n > 100 ? 25 : 40,
+    maxIterations: n > 100 ? 20 : 40,
     incumbents,
     incumbentCount,
     perturbations: 40,
@@ -176,7 +175,7 @@ function withFantasies(
   data: GpData,
   observations: Observations,
   theta: Float64Array,
-): Posterior {
+): { posterior: Posterior; best: number } | undefined {
   const { dims, n } = data;
   const p = observations.pendingCount;
   const pendingX = observations.x.subarray(n * dims, (n + p) * dims);
@@ -186,8 +185,14 @@ function withFantasies(
   const y = new Float64Array(n + p);
   y.set(data.y);
   y.set(mean, n);
-  const augmented: GpData = { ...data, x: observations.x.subarray(0, (n + p) * dims), y, n: n + p };
-  return Posterior.create(augmented, theta) ?? posterior;
+  const augmented: GpData = {
+    ...data,
+    x: observations.x.subarray(0, (n + p) * dims),
+    y,
+    n: n + p,
+  };
+  const withPending = Posterior.create(augmented, theta);
+  return withPending && { posterior: withPending, best: Math.min(...mean) };
 }
 
 /** Every configuration of a finite space, encoded (mixed radix over the parameters). */

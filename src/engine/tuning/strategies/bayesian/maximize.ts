@@ -107,11 +107,8 @@ export function maximizeAcquisition(
       encoding.snap(points, row);
     }
   }
-  const T = globalThis as unknown as Record<string, number>;
-  let t0 = performance.now();
   const ranked = rankRows(acquisition, points, total, dims, Math.max(options.starts, 16));
 
-  T.rank = (T.rank ?? 0) + performance.now() - t0; t0 = performance.now();
   // Refine the best distinct starts.
   const refined: ScoredPoint[] = [];
   const lower = new Float64Array(dims);
@@ -139,10 +136,8 @@ export function maximizeAcquisition(
         value = candidateValue;
       }
     }
-    T.refine = (T.refine ?? 0) + performance.now() - t0; t0 = performance.now();
     const polished = polishDiscrete(acquisition, encoding, point, value);
     refined.push(polished);
-    T.polish = (T.polish ?? 0) + performance.now() - t0; t0 = performance.now();
   }
   refined.sort((a, b) => b.value - a.value);
   return [...refined, ...ranked];
@@ -170,9 +165,7 @@ function rankRows(
   const n = posterior.n;
   const mean = new Float64Array(count);
   const bound = new Float64Array(count);
-  const TT = globalThis as unknown as Record<string, number>; const t1 = performance.now();
   const rows = posterior.screen(points, count, mean, bound);
-  TT.screen = (TT.screen ?? 0) + performance.now() - t1;
   const values = new Float64Array(count);
   for (let c = 0; c < count; c++)
     values[c] = logExpectedImprovement(mean[c], bound[c], acquisition.best).value;
@@ -181,7 +174,6 @@ function rankRows(
   const top: number[] = []; // exact scores of the best `exact`, ascending
   for (const c of byBound) {
     if (top.length >= exact && values[c] < top[0]) break;
-    (globalThis as unknown as Record<string, number>).exact = ((globalThis as unknown as Record<string, number>).exact ?? 0) + 1;
     const variance = posterior.varianceFrom(rows, c * n);
     values[c] = logExpectedImprovement(mean[c], variance, acquisition.best).value;
     const at = top.findIndex((v) => v > values[c]);
