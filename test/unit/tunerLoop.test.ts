@@ -80,3 +80,43 @@ test('the not-improving counter follows the 1% rule', async () => {
     0.498,
   );
 });
+
+test('warm start: a Bayesian child starts from its parents results', async () => {
+  const root = tempDir('smw-tuner-');
+  const store = new TuningJobStore(join(root, 'store'));
+  recordTuningJob(
+    store,
+    tuningRequest(root, 'ws-parent', {
+      config: { ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 1 } },
+    }),
+  );
+  await runTuningJob(store.root, 'ws-parent', functionTrialExecutor('val_loss', quadratic), {
+    handleSigterm: false,
+  });
+  const parentBest =
+    store.read('ws-parent').state.description.BestTrainingJob!
+      .FinalHyperParameterTuningJobObjectiveMetric!.Value!;
+
+  const child = tuningRequest(root, 'ws-child', {
+    config: {
+      Strategy: 'Bayesian',
+      ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 },
+    },
+  });
+  child.WarmStartConfig = {
+    WarmStartType: 'IdenticalDataAndAlgorithm',
+    ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'ws-parent' }],
+  };
+  recordTuningJob(store, child);
+  await runTuningJob(store.root, 'ws-child', functionTrialExecutor('val_loss', quadratic), {
+    handleSigterm: false,
+  });
+  const first = store.read('ws-child').state.trials[0];
+  // With 12 observations already, the first suggestion is model-based, not a design point:
+  // it lands where the parents found the optimum (x = 0.3 with adam), at least as well as their best.
+  assert.equal(first.configuration.optimizer, 'adam');
+  assert.ok(
+    first.ended!.objective! <= Math.max(parentBest, 1e-3),
+    `first child trial ${first.ended!.objective} vs parent best ${parentBest}`,
+  );
+});

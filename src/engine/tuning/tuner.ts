@@ -97,6 +97,9 @@ export function strategyHistory(state: TuningJobState, objectiveType: string): T
   });
 }
 
+/** Transfer-learning warm start: parents' results guide the search until this many own results exist. */
+export const TRANSFER_PRIOR_TRIALS = 20;
+
 /** A trial "improves" the best objective only when it beats it by more than 1% (SageMaker's wording). */
 export const IMPROVEMENT_THRESHOLD = 0.01;
 
@@ -200,6 +203,16 @@ export async function runTuningJob(
   /** Hyperband decisions already taken (trial@rung): each is taken once, when the rung is reached. */
   const rungDecisions = new Set<string>();
   const parentHistory = warmStartHistory(store, state, validated);
+  const transfer = state.created.request.WarmStartConfig?.WarmStartType === 'TransferLearning';
+  /**
+   * Identical data and algorithm: the parents' results are observations of the same function
+   * and stay in the history. Transfer learning: they are a prior for a related function, used
+   * only until this job has results of its own, so they cannot mislead the search late.
+   */
+  const parentsFor = (own: Trial[]): Trial[] =>
+    transfer && own.filter((t) => t.objective !== undefined).length >= TRANSFER_PRIOR_TRIALS
+      ? []
+      : parentHistory;
 
   const watcher = trials.watch(() => wake());
 
@@ -262,10 +275,8 @@ export async function runTuningJob(
         let launched = state.trials.length;
         let inFlight = running.length;
         while (inFlight < validated.maxParallel && launched < validated.maxTrainingJobs) {
-          const history = [
-            ...parentHistory,
-            ...strategyHistory(store.read(name).state, objective.Type),
-          ];
+          const own = strategyHistory(store.read(name).state, objective.Type);
+          const history = [...parentsFor(own), ...own];
           const configuration = strategy.suggest(history, {
             space: validated.space,
             random: suggestionRandom(validated.seed, launched),
