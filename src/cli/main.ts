@@ -136,35 +136,19 @@ export function buildProgram(distDir: string): Command {
       }
     });
 
-  program
-    .command('list-training-jobs')
-    .description('list training jobs (all pages unless --max-results is given)')
-    .option('--name-contains <text>')
-    .addOption(
-      new Option('--status-equals <status>').choices([
-        'InProgress',
-        'Completed',
-        'Failed',
-        'Stopping',
-        'Stopped',
-      ]),
-    )
-    .addOption(new Option('--sort-by <key>').choices(['Name', 'CreationTime', 'Status']))
-    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
-    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
-    .option('--next-token <token>', 'continue from a previous page')
-    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
-      const backend = backendOf(command);
-      const request = listRequest(options) as ListTrainingJobsRequest;
-      print(
-        await allPages(
-          options,
-          request,
-          (r) => backend.listTrainingJobs(r),
-          'TrainingJobSummaries',
-        ),
-      );
-    });
+  withListOptions(
+    program
+      .command('list-training-jobs')
+      .description('list training jobs (all pages unless --max-results is given)')
+      .option('--name-contains <text>'),
+    ['Name', 'CreationTime', 'Status'],
+  ).action(async (options: Record<string, string | number | undefined>, command: Command) => {
+    const backend = backendOf(command);
+    const request = listRequest(options) as ListTrainingJobsRequest;
+    print(
+      await allPages(options, request, (r) => backend.listTrainingJobs(r), 'TrainingJobSummaries'),
+    );
+  });
 
   program
     .command('stop-training-job')
@@ -235,75 +219,46 @@ export function buildProgram(distDir: string): Command {
       );
     });
 
-  program
-    .command('list-hyper-parameter-tuning-jobs')
-    .description('list tuning jobs (all pages unless --max-results is given)')
-    .option('--name-contains <text>')
-    .addOption(
-      new Option('--status-equals <status>').choices([
-        'InProgress',
-        'Completed',
-        'Failed',
-        'Stopping',
-        'Stopped',
-      ]),
-    )
-    .addOption(new Option('--sort-by <key>').choices(['Name', 'CreationTime', 'Status']))
-    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
-    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
-    .option('--next-token <token>', 'continue from a previous page')
-    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
-      const backend = backendOf(command);
-      const request = listRequest(options) as ListHyperParameterTuningJobsRequest;
-      print(
-        await allPages(
-          options,
-          request,
-          (r) => backend.listHyperParameterTuningJobs(r),
-          'HyperParameterTuningJobSummaries',
-        ),
-      );
-    });
+  withListOptions(
+    program
+      .command('list-hyper-parameter-tuning-jobs')
+      .description('list tuning jobs (all pages unless --max-results is given)')
+      .option('--name-contains <text>'),
+    ['Name', 'CreationTime', 'Status'],
+  ).action(async (options: Record<string, string | number | undefined>, command: Command) => {
+    const backend = backendOf(command);
+    const request = listRequest(options) as ListHyperParameterTuningJobsRequest;
+    print(
+      await allPages(
+        options,
+        request,
+        (r) => backend.listHyperParameterTuningJobs(r),
+        'HyperParameterTuningJobSummaries',
+      ),
+    );
+  });
 
-  program
-    .command('list-training-jobs-for-hyper-parameter-tuning-job')
-    .description("list a tuning job's training jobs (all pages unless --max-results is given)")
-    .requiredOption(tuningName)
-    .addOption(
-      new Option('--status-equals <status>').choices([
-        'InProgress',
-        'Completed',
-        'Failed',
-        'Stopping',
-        'Stopped',
-      ]),
-    )
-    .addOption(
-      new Option('--sort-by <key>').choices([
-        'Name',
-        'CreationTime',
-        'Status',
-        'FinalObjectiveMetricValue',
-      ]),
-    )
-    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
-    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
-    .option('--next-token <token>', 'continue from a previous page')
-    .action(async (options: Record<string, string | number | undefined>, command: Command) => {
-      const backend = backendOf(command);
-      const request = {
-        ...listRequest(options),
-        HyperParameterTuningJobName: String(options.hyperParameterTuningJobName),
-      } as ListTrainingJobsForHyperParameterTuningJobRequest;
-      print(
-        await allPages(
-          options,
-          request,
-          (r) => backend.listTrainingJobsForHyperParameterTuningJob(r),
-          'TrainingJobSummaries',
-        ),
-      );
-    });
+  withListOptions(
+    program
+      .command('list-training-jobs-for-hyper-parameter-tuning-job')
+      .description("list a tuning job's training jobs (all pages unless --max-results is given)")
+      .requiredOption(tuningName),
+    ['Name', 'CreationTime', 'Status', 'FinalObjectiveMetricValue'],
+  ).action(async (options: Record<string, string | number | undefined>, command: Command) => {
+    const backend = backendOf(command);
+    const request = {
+      ...listRequest(options),
+      HyperParameterTuningJobName: String(options.hyperParameterTuningJobName),
+    } as ListTrainingJobsForHyperParameterTuningJobRequest;
+    print(
+      await allPages(
+        options,
+        request,
+        (r) => backend.listTrainingJobsForHyperParameterTuningJob(r),
+        'TrainingJobSummaries',
+      ),
+    );
+  });
 
   program
     .command('stop-hyper-parameter-tuning-job')
@@ -355,6 +310,24 @@ export function buildProgram(distDir: string): Command {
     });
 
   return program;
+}
+
+/** Adds the flags every list command shares: filter, sort, page. */
+function withListOptions(command: Command, sortKeys: string[]): Command {
+  return command
+    .addOption(
+      new Option('--status-equals <status>').choices([
+        'InProgress',
+        'Completed',
+        'Failed',
+        'Stopping',
+        'Stopped',
+      ]),
+    )
+    .addOption(new Option('--sort-by <key>').choices(sortKeys))
+    .addOption(new Option('--sort-order <order>').choices(['Ascending', 'Descending']))
+    .option('--max-results <n>', 'one page of at most n jobs', positiveInt('--max-results'))
+    .option('--next-token <token>', 'continue from a previous page');
 }
 
 /** The list flags every list command shares, as request fields. */

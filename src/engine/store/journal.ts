@@ -144,3 +144,13 @@ export class JournalReader<T> {
     }
   }
 }
+
+/** A guard for journal events: an object whose `type` is one of `types`, with a `time` string. */
+export function eventGuard<T>(types: readonly string[]): (value: unknown) => value is T {
+  const known = new Set(types);
+  return (value: unknown): value is T =>
+    typeof value === 'object' &&
+    value !== null &&
+    known.has((value as { type?: unknown }).type as string) &&
+    typeof (value as { time?: unknown }).time === 'string';
+}

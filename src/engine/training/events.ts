@@ -13,6 +13,8 @@ import type {
   TrainingJobSummary,
 } from '../../model/types';
 
+import { eventGuard } from '../store/journal';
+
 export type EndStatus = 'Completed' | 'Failed' | 'Stopped';
 
 export type TrainingJobEvent =
@@ -54,7 +56,7 @@ export function failedEvent(message: string, failureReason: string): TrainingJob
   };
 }
 
-const EVENT_TYPES = new Set([
+const EVENT_TYPES = [
   'Created',
   'RunnerSpawned',
   'RunnerStarted',
@@ -63,16 +65,9 @@ const EVENT_TYPES = new Set([
   'Metrics',
   'StopRequested',
   'Ended',
-]);
+];
 
-export function isTrainingJobEvent(value: unknown): value is TrainingJobEvent {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    EVENT_TYPES.has((value as { type?: unknown }).type as string) &&
-    typeof (value as { time?: unknown }).time === 'string'
-  );
-}
+export const isTrainingJobEvent = eventGuard<TrainingJobEvent>(EVENT_TYPES);
 
 /** Everything a reader needs about a job, folded from its events. */
 export interface TrainingJobState {

@@ -15,6 +15,8 @@ import type {
 import type { Configuration } from './searchSpace';
 import type { StrategyName } from './validateTuningRequest';
 
+import { eventGuard } from '../store/journal';
+
 export type TrialEndStatus = 'Completed' | 'Failed' | 'Stopped';
 export type TuningEndStatus = 'Completed' | 'Stopped' | 'Failed';
 
@@ -73,7 +75,7 @@ export type TuningJobEvent =
       failureReason?: string;
     };
 
-const EVENT_TYPES = new Set([
+const EVENT_TYPES = [
   'Created',
   'RunnerSpawned',
   'RunnerStarted',
@@ -82,16 +84,9 @@ const EVENT_TYPES = new Set([
   'Completing',
   'StopRequested',
   'Ended',
-]);
+];
 
-export function isTuningJobEvent(value: unknown): value is TuningJobEvent {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    EVENT_TYPES.has((value as { type?: unknown }).type as string) &&
-    typeof (value as { time?: unknown }).time === 'string'
-  );
-}
+export const isTuningJobEvent = eventGuard<TuningJobEvent>(EVENT_TYPES);
 
 export interface TrialRecord {
   index: number;
