@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { TuningJobStore } from '../../src/engine/store/tuningJobStore';
 import { functionTrialExecutor } from '../../src/engine/tuning/functionExecutor';
 import { recordTuningJob, runTuningJob } from '../../src/engine/tuning/tuner';
+import {
+  CONVERGENCE_PROBABILITY,
+  improvementProbability,
+} from '../../src/engine/tuning/convergence';
 import { tempDir } from './helpers';
 import { tuningRequest } from './tuningHelpers';
 
@@ -119,4 +123,57 @@ test('warm start: a Bayesian child starts from its parents results', async () =>
     first.ended!.objective! <= Math.max(parentBest, 1e-3),
     `first child trial ${first.ended!.objective} vs parent best ${parentBest}`,
   );
+});
+
+test('convergence: improvement unlikely near a found optimum, likely early on', () => {
+  const space = {
+    parameters: [
+      { kind: 'Continuous' as const, name: 'x', min: 0, max: 1, scaling: 'Linear' as const },
+    ],
+  };
+  const trial = (x: number, i: number) => ({
+    id: `t${i}`,
+    configuration: { x },
+    state: 'completed' as const,
+    objective: 1 + (x - 0.3) ** 2,
+  });
+  const dense = Array.from({ length: 25 }, (_, i) => trial(i / 24, i));
+  const near = [...dense, trial(0.3, 25), trial(0.301, 26), trial(0.299, 27)];
+  assert.equal(
+    improvementProbability(space, dense.slice(0, 5), 1),
+    undefined,
+    'too few trials to judge',
+  );
+  const early = improvementProbability(
+    space,
+    [0.9, 0.95, 0.8, 0.85, 1, 0.7, 0.75, 0.92, 0.88, 0.97].map(trial),
+    1,
+  )!;
+  const late = improvementProbability(space, near, 1)!;
+  assert.ok(early > 0.05, `far from the optimum an improvement is likely (p = ${early})`);
+  assert.ok(
+    late < CONVERGENCE_PROBABILITY,
+    `at the optimum a >1% improvement is unlikely (p = ${late})`,
+  );
+});
+
+test('CompleteOnConvergence ends a Bayesian job early, with ConvergenceDetectedTime', async () => {
+  const { state, executor } = await tune(
+    'loop-converge',
+    {
+      Strategy: 'Bayesian',
+      ResourceLimits: { MaxNumberOfTrainingJobs: 80, MaxParallelTrainingJobs: 1 },
+      TuningJobCompletionCriteria: { ConvergenceDetected: { CompleteOnConvergence: 'Enabled' } },
+    },
+    (hps) => 1 + quadratic(hps),
+  );
+  assert.equal(state.description.HyperParameterTuningJobStatus, 'Completed');
+  assert.ok(
+    state.description.TuningJobCompletionDetails!.ConvergenceDetectedTime,
+    'convergence was detected',
+  );
+  assert.ok(executor.evaluations < 80, `stopped early (${executor.evaluations} of 80 trials)`);
+  const best =
+    state.description.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value!;
+  assert.ok(best < 1.01, `converged within 1% of the optimum 1 (best ${best})`);
 });

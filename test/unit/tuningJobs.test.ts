@@ -341,19 +341,6 @@ test('bad tuning requests are refused with a clear error and nothing is created'
       /exceeds SageMaker's limit of 500/,
     ],
     [
-      'convergence not yet',
-      {
-        ...base,
-        HyperParameterTuningJobConfig: {
-          ...base.HyperParameterTuningJobConfig!,
-          TuningJobCompletionCriteria: {
-            ConvergenceDetected: { CompleteOnConvergence: 'Enabled' },
-          },
-        },
-      },
-      /CompleteOnConvergence is not available on the local engine yet/,
-    ],
-    [
       'long name',
       { ...base, HyperParameterTuningJobName: 'x'.repeat(33) },
       /at most 32 characters/,

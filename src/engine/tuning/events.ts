@@ -16,6 +16,7 @@ import type { Configuration } from './searchSpace';
 import type { StrategyName } from './validateTuningRequest';
 
 import { eventGuard } from '../store/journal';
+import { CONVERGENCE_PROBABILITY } from './convergence';
 
 export type TrialEndStatus = 'Completed' | 'Failed' | 'Stopped';
 export type TuningEndStatus = 'Completed' | 'Stopped' | 'Failed';
@@ -65,6 +66,8 @@ export type TuningJobEvent =
       /** Stopped by the tuner's early-stopping rule rather than by a user. */
       earlyStopped?: boolean;
     }
+  /** A convergence check: the chance that some configuration beats the best by more than 1%. */
+  | { type: 'ConvergenceCheck'; time: string; completed: number; probability: number }
   | { type: 'Completing'; time: string; reason: CompletionReason; message: string }
   | { type: 'StopRequested'; time: string }
   | {
@@ -81,6 +84,7 @@ const EVENT_TYPES = [
   'RunnerStarted',
   'TrialPlanned',
   'TrialEnded',
+  'ConvergenceCheck',
   'Completing',
   'StopRequested',
   'Ended',
@@ -110,6 +114,8 @@ export interface TuningJobState {
   ended: boolean;
   /** Completed trials, in the order they ended, with their objective. */
   notImproving: number;
+  /** The latest convergence check, and how many checks in a row found improvement unlikely. */
+  convergence?: { completed: number; probability: number; unlikelyInARow: number };
   best?: TrialRecord;
 }
 
@@ -198,6 +204,16 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
           best = trial;
         break;
       }
+      case 'ConvergenceCheck': {
+        const unlikely = event.probability < CONVERGENCE_PROBABILITY;
+        const previous = state.convergence?.unlikelyInARow ?? 0;
+        state.convergence = {
+          completed: event.completed,
+          probability: event.probability,
+          unlikelyInARow: unlikely ? previous + 1 : 0,
+        };
+        break;
+      }
       case 'Completing':
         state.completing ??= event;
         break;
@@ -272,7 +288,12 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
       : {}),
     ...(request.WarmStartConfig ? { WarmStartConfig: request.WarmStartConfig } : {}),
     ...(failureReason ? { FailureReason: failureReason } : {}),
-    TuningJobCompletionDetails: { NumberOfTrainingJobsObjectiveNotImproving: notImproving },
+    TuningJobCompletionDetails: {
+      NumberOfTrainingJobsObjectiveNotImproving: notImproving,
+      ...(state.completing?.reason === 'ConvergenceDetected'
+        ? { ConvergenceDetectedTime: new Date(state.completing.time) }
+        : {}),
+    },
     ConsumedResources: { RuntimeInSeconds: Math.max(0, Math.round((end - start) / 1000)) },
   };
   return { ...state, description, created, trials, notImproving, best };

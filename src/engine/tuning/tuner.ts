@@ -20,6 +20,11 @@ import type { TrialExecutor } from './trialExecutor';
 import type { CompletionReason, TrialRecord, TuningJobEvent, TuningJobState } from './events';
 import { isBetter } from './events';
 import { shouldStopEarly } from './earlyStopping';
+import {
+  CONVERGENCE_PATIENCE,
+  CONVERGENCE_PROBABILITY,
+  improvementProbability,
+} from './convergence';
 import { continuesAtRung, type HyperbandSettings } from './hyperband';
 import { toHyperParameters, type Configuration, type SearchSpace } from './searchSpace';
 import type { Trial } from './strategy';
@@ -195,6 +200,7 @@ export async function runTuningJob(
   const config = state.created.request.HyperParameterTuningJobConfig!;
   const criteria = config.TuningJobCompletionCriteria;
   const earlyStopping = config.TrainingJobEarlyStoppingType === 'Auto';
+  const convergenceEnabled = criteria?.ConvergenceDetected?.CompleteOnConvergence === 'Enabled';
   const maxRuntime = config.ResourceLimits?.MaxRuntimeInSeconds;
   const deadline =
     maxRuntime !== undefined ? Date.parse(state.created.time) + maxRuntime * 1000 : Infinity;
@@ -255,6 +261,7 @@ export async function runTuningJob(
           `${state.notImproving} training jobs in a row did not improve the best objective by more than 1%`,
         );
       }
+      if (!state.completing && convergenceEnabled) checkConvergence();
       state = store.read(name).state;
       const running = state.trials.filter((t) => !t.ended);
 
@@ -327,6 +334,27 @@ export async function runTuningJob(
       unlinkSync(join(store.jobDir(name), 'runner.lock'));
     } catch {
       /* already gone */
+    }
+  }
+
+  /** One convergence check per newly completed trial; CONVERGENCE_PATIENCE agreeing checks end the job. */
+  function checkConvergence(): void {
+    const own = strategyHistory(state, objective.Type);
+    const completed = own.filter((t) => t.objective !== undefined).length;
+    if (state.convergence && state.convergence.completed >= completed) return;
+    const probability = improvementProbability(
+      validated.space,
+      own,
+      (validated.seed + completed) >>> 0,
+    );
+    if (probability === undefined) return;
+    append({ type: 'ConvergenceCheck', time: now(), completed, probability });
+    state = store.read(name).state;
+    if ((state.convergence?.unlikelyInARow ?? 0) >= CONVERGENCE_PATIENCE) {
+      complete(
+        'ConvergenceDetected',
+        `Convergence detected: an improvement of more than 1% is unlikely (p < ${CONVERGENCE_PROBABILITY}) on ${CONVERGENCE_PATIENCE} checks in a row`,
+      );
     }
   }
 

@@ -131,14 +131,6 @@ export function validateTuningJobRequest(
     else hyperband = settings;
   }
 
-  if (
-    config.TuningJobCompletionCriteria?.ConvergenceDetected?.CompleteOnConvergence === 'Enabled'
-  ) {
-    errors.push(
-      'TuningJobCompletionCriteria.ConvergenceDetected.CompleteOnConvergence is not available on the local engine yet; ' +
-        'set it to Disabled, or use BestObjectiveNotImproving to end a job that stops improving.',
-    );
-  }
   const limits = config.ResourceLimits!;
   const gridSize = strategy === 'Grid' && errors.length === 0 ? cardinality(space) : undefined;
   // Without MaxNumberOfTrainingJobs a job needs another way to end: the grid's size, a
@@ -147,7 +139,8 @@ export function validateTuningJobRequest(
   const canEndOtherwise =
     limits.MaxRuntimeInSeconds !== undefined ||
     criteria?.TargetObjectiveMetricValue !== undefined ||
-    criteria?.BestObjectiveNotImproving?.MaxNumberOfTrainingJobsNotImproving !== undefined;
+    criteria?.BestObjectiveNotImproving?.MaxNumberOfTrainingJobsNotImproving !== undefined ||
+    criteria?.ConvergenceDetected?.CompleteOnConvergence === 'Enabled';
   let maxTrainingJobs =
     limits.MaxNumberOfTrainingJobs ??
     gridSize ??
