@@ -1,111 +1,36 @@
-// `npm run bench:convergence`: what CompleteOnConvergence saves and what it gives up. Runs the
-// real tuner loop (journal, strategy, completion criteria) in-process over functions with
-// known minima, with and without ConvergenceDetected, same seeds: trials run, and simple
-// regret at the stop versus after the whole budget. Needs `npm run build` (reads out/).
+// `npm run bench:convergence`: what CompleteOnConvergence saves and what it gives up. The real
+// tuner loop in-process (bench/tuning/loop.mjs), Bayesian, with and without
+// ConvergenceDetected, same seeds: trials run, and simple regret at the stop versus after the
+// whole budget. Needs `npm run build` (reads out/).
 //   node bench/tuning/convergence.mjs [--seeds 10] [--budget 64] [--functions branin,hartmann3]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { FUNCTIONS } from './functions.mjs';
+import { arg, median, root, runJob, scratchStore } from './loop.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-const { TuningJobStore } = require(join(root, 'out/src/engine/store/tuningJobStore.js'));
-const { recordTuningJob, runTuningJob } = require(join(root, 'out/src/engine/tuning/tuner.js'));
-const { functionTrialExecutor } = require(join(root, 'out/src/engine/tuning/functionExecutor.js'));
-
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const seeds = Number(arg('seeds', 10));
 const budget = Number(arg('budget', 64));
 const names = arg('functions', 'branin,hartmann3,hartmann6').split(',');
 const out = arg('out', join(root, 'bench', 'results', 'convergence.json'));
-
-function request(dir, name, fn, seed, converge) {
-  const code = join(dir, 'code');
-  mkdirSync(code, { recursive: true });
-  writeFileSync(join(code, 'noop.sh'), '#!/bin/sh\n', { mode: 0o755 });
-  const ranges = {
-    ContinuousParameterRanges: [],
-    IntegerParameterRanges: [],
-    CategoricalParameterRanges: [],
-  };
-  for (const p of fn.space) {
-    if (p.kind === 'Categorical')
-      ranges.CategoricalParameterRanges.push({ Name: p.name, Values: p.values });
-    else
-      ranges[`${p.kind}ParameterRanges`].push({
-        Name: p.name,
-        MinValue: String(p.min),
-        MaxValue: String(p.max),
-        ScalingType: p.scaling,
-      });
-  }
-  return {
-    HyperParameterTuningJobName: name,
-    HyperParameterTuningJobConfig: {
-      Strategy: 'Bayesian',
-      RandomSeed: seed,
-      HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'objective' },
-      ResourceLimits: { MaxNumberOfTrainingJobs: budget, MaxParallelTrainingJobs: 1 },
-      ParameterRanges: ranges,
-      ...(converge
-        ? {
-            TuningJobCompletionCriteria: {
-              ConvergenceDetected: { CompleteOnConvergence: 'Enabled' },
-            },
-          }
-        : {}),
-    },
-    TrainingJobDefinition: {
-      StaticHyperParameters: { sagemaker_program: 'noop.sh', sagemaker_submit_directory: code },
-      AlgorithmSpecification: {
-        TrainingImage: 'local:process',
-        TrainingInputMode: 'File',
-        MetricDefinitions: [{ Name: 'objective', Regex: 'objective=(\\S+)' }],
-      },
-      RoleArn: 'arn:aws:iam::123456789012:role/Bench',
-      OutputDataConfig: { S3OutputPath: `file://${join(dir, 'output')}` },
-      StoppingCondition: { MaxRuntimeInSeconds: 60 },
-    },
-  };
-}
-
-const parse = (fn, hps) =>
-  Object.fromEntries(
-    fn.space.map((p) => [p.name, p.kind === 'Categorical' ? hps[p.name] : Number(hps[p.name])]),
-  );
+const CONVERGE = { ConvergenceDetected: { CompleteOnConvergence: 'Enabled' } };
 
 async function run(fn, seed, converge) {
-  const dir = mkdtempSync(join(tmpdir(), 'smw-conv-'));
+  const scratch = scratchStore();
   try {
-    const store = new TuningJobStore(join(dir, 'store'));
-    const name = `c${seed}`;
-    recordTuningJob(store, request(dir, name, fn, seed, converge));
-    const started = Date.now();
-    const executor = functionTrialExecutor('objective', (hps) => fn.evaluate(parse(fn, hps)));
-    await runTuningJob(store.root, name, executor, { handleSigterm: false });
-    const state = store.read(name).state;
-    const best = Math.min(...state.trials.map((t) => t.ended?.objective ?? Infinity));
+    const { state, objectives } = await runJob(scratch, `c${seed}`, fn, {
+      seed,
+      budget,
+      criteria: converge ? CONVERGE : undefined,
+    });
     return {
-      trials: state.trials.length,
-      regret: best - fn.minimum,
-      seconds: (Date.now() - started) / 1000,
+      trials: objectives.length,
+      regret: Math.min(...objectives) - fn.minimum,
       converged: Boolean(state.description.TuningJobCompletionDetails?.ConvergenceDetectedTime),
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   }
 }
-
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const results = [];
 for (const fnName of names) {
