@@ -18,6 +18,10 @@ export class Config {
   get stopGracePeriodSeconds(): number {
     return this.section.get<number>('local.stopGracePeriodSeconds', 120);
   }
+  /** Tuning trials also in the Training Jobs view (they always appear under their tuning job). */
+  get showTuningTrials(): boolean {
+    return this.section.get<boolean>('trainingJobs.showTuningTrials', false);
+  }
   get awsProfile(): string {
     return this.section.get<string>('aws.profile', '');
   }

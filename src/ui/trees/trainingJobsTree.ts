@@ -176,7 +176,7 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TreeNode>, vsco
       summaries.push(...(page.TrainingJobSummaries ?? []));
       token = page.NextToken;
     } while (token);
-    this.jobs = await Promise.all(
+    const jobs = await Promise.all(
       summaries.map(async (summary) => {
         const name = summary.TrainingJobName!;
         const [job, metrics] = await Promise.all([
@@ -186,6 +186,9 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TreeNode>, vsco
         return new TrainingJobNode(job, metrics);
       }),
     );
+    // A tuning job's trials are listed under it in the Tuning Jobs view; here only on request.
+    const showTrials = this.services.config.showTuningTrials;
+    this.jobs = jobs.filter((node) => showTrials || !node.job.TuningJobArn);
     this.runningChanged.fire(this.jobs.filter((j) => j.running));
     this.updateTicker();
     return this.jobs;
