@@ -77,20 +77,21 @@ function logPrior(theta: Float64Array, dims: number, grad: Float64Array | undefi
 }
 
 /**
- * The negative log marginal likelihood minus the log prior at theta, and (when `grad` is
- * given) its gradient: d/dtheta = -0.5 tr((alpha alpha^T - K^-1) dK/dtheta) - dlogPrior.
- * Infinity where K cannot be factored.
+ * The kernel matrix K (signal variance + noise on the diagonal) of the data under theta and,
+ * when asked, d k / d r2 of every pair (lower triangle), for the likelihood's gradient.
  */
-export function negLogPosterior(theta: Float64Array, data: GpData, grad?: Float64Array): number {
-  const { x, y, n, dims, categorical } = data;
+function kernelMatrix(
+  data: GpData,
+  theta: Float64Array,
+  withDerivative: boolean,
+): { k: Float64Array; dkdr2?: Float64Array; lambda: Float64Array; signal: number; noise: number } {
+  const { x, n, dims, categorical } = data;
   const lambda = new Float64Array(dims);
   for (let d = 0; d < dims; d++) lambda[d] = Math.exp(-2 * theta[d]);
   const signal = Math.exp(theta[dims]);
   const noise = Math.exp(theta[dims + 1]);
-
-  // K and, for the gradient, d k / d r2 of every pair (lower triangle).
   const k = new Float64Array(n * n);
-  const dkdr2 = grad ? new Float64Array(n * n) : undefined;
+  const dkdr2 = withDerivative ? new Float64Array(n * n) : undefined;
   for (let i = 0; i < n; i++) {
     k[i * n + i] = signal + noise;
     for (let j = 0; j < i; j++) {
@@ -107,6 +108,17 @@ export function negLogPosterior(theta: Float64Array, data: GpData, grad?: Float6
       if (dkdr2) dkdr2[i * n + j] = signal * matern52DerivR2(r2);
     }
   }
+  return { k, ...(dkdr2 ? { dkdr2 } : {}), lambda, signal, noise };
+}
+
+/**
+ * The negative log marginal likelihood minus the log prior at theta, and (when `grad` is
+ * given) its gradient: d/dtheta = -0.5 tr((alpha alpha^T - K^-1) dK/dtheta) - dlogPrior.
+ * Infinity where K cannot be factored.
+ */
+export function negLogPosterior(theta: Float64Array, data: GpData, grad?: Float64Array): number {
+  const { x, y, n, dims, categorical } = data;
+  const { k, dkdr2, lambda, signal, noise } = kernelMatrix(data, theta, Boolean(grad));
   const chol = choleskyWithJitter(k, n);
   if (!chol) return Infinity;
   const l = chol.factor;
@@ -219,25 +231,8 @@ export class Posterior {
 
   /** Undefined if the kernel matrix cannot be factored even with jitter. */
   static create(data: GpData, theta: Float64Array): Posterior | undefined {
-    const { x, n, dims, categorical } = data;
-    const lambda = new Float64Array(dims);
-    for (let d = 0; d < dims; d++) lambda[d] = Math.exp(-2 * theta[d]);
-    const signal = Math.exp(theta[dims]);
-    const noise = Math.exp(theta[dims + 1]);
-    const k = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      k[i * n + i] = signal + noise;
-      for (let j = 0; j < i; j++) {
-        let r2 = 0;
-        for (let d = 0; d < dims; d++) {
-          const diff = x[i * dims + d] - x[j * dims + d];
-          if (categorical[d]) {
-            if (diff !== 0) r2 += lambda[d];
-          } else r2 += diff * diff * lambda[d];
-        }
-        k[i * n + j] = signal * matern52(r2);
-      }
-    }
+    const { n } = data;
+    const { k, lambda, signal, noise } = kernelMatrix(data, theta, false);
     const chol = choleskyWithJitter(k, n);
     if (!chol) return undefined;
     const alpha = new Float64Array(n);
