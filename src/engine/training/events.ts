@@ -14,6 +14,7 @@ import type {
 } from '../../model/types';
 
 import { eventGuard } from '../store/journal';
+import { applyRunnerEvent, type RunnerState } from '../store/runnerState';
 
 export type EndStatus = 'Completed' | 'Failed' | 'Stopped';
 
@@ -70,13 +71,9 @@ const EVENT_TYPES = [
 export const isTrainingJobEvent = eventGuard<TrainingJobEvent>(EVENT_TYPES);
 
 /** Everything a reader needs about a job, folded from its events. */
-export interface TrainingJobState {
+export interface TrainingJobState extends RunnerState {
   description: DescribeTrainingJobResponse;
   metrics: MetricPoint[];
-  runnerPid?: number;
-  runnerPidStart?: string;
-  /** The runner journaled its start (its SIGTERM handler is in place). */
-  runnerStarted?: boolean;
   processPid?: number;
   processPidStart?: string;
   stopRequested: boolean;
@@ -118,12 +115,8 @@ export function foldTrainingJob(events: readonly TrainingJobEvent[]): TrainingJo
     lastModified = event.time;
     switch (event.type) {
       case 'RunnerSpawned':
-        state.runnerPid ??= event.pid;
-        break;
       case 'RunnerStarted':
-        state.runnerPid = event.pid;
-        state.runnerPidStart = event.pidStart;
-        state.runnerStarted = true;
+        applyRunnerEvent(state, event);
         break;
       case 'Status':
         if (status !== 'InProgress' && status !== 'Stopping') break;

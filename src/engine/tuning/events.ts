@@ -16,6 +16,7 @@ import type { Configuration } from './searchSpace';
 import type { StrategyName } from './validateTuningRequest';
 
 import { eventGuard } from '../store/journal';
+import { applyRunnerEvent, type RunnerState } from '../store/runnerState';
 import { CONVERGENCE_PROBABILITY } from './convergence';
 
 export type TrialEndStatus = 'Completed' | 'Failed' | 'Stopped';
@@ -101,14 +102,10 @@ export interface TrialRecord {
   ended?: Extract<TuningJobEvent, { type: 'TrialEnded' }>;
 }
 
-export interface TuningJobState {
+export interface TuningJobState extends RunnerState {
   description: DescribeHyperParameterTuningJobResponse;
   created: Extract<TuningJobEvent, { type: 'Created' }>;
   trials: TrialRecord[];
-  runnerPid?: number;
-  runnerPidStart?: string;
-  /** The runner journaled its start (its SIGTERM handler is in place). */
-  runnerStarted?: boolean;
   stopRequested: boolean;
   completing?: Extract<TuningJobEvent, { type: 'Completing' }>;
   ended: boolean;
@@ -166,12 +163,8 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
     lastModified = event.time;
     switch (event.type) {
       case 'RunnerSpawned':
-        state.runnerPid ??= event.pid;
-        break;
       case 'RunnerStarted':
-        state.runnerPid = event.pid;
-        state.runnerPidStart = event.pidStart;
-        state.runnerStarted = true;
+        applyRunnerEvent(state, event);
         break;
       case 'TrialPlanned': {
         if (byName.has(event.trainingJobName)) break;
