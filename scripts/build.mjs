@@ -34,12 +34,14 @@ const bundles = [
     ...common,
     entryPoints: { extension: 'src/ui/extension.ts' },
     outdir: 'dist',
-    external: ['vscode'],
+    external: ['vscode', 'onnxruntime-node'],
   },
   {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts', runner: 'src/engine/training/runnerMain.ts' },
     outdir: 'dist',
+    // A native addon: loaded from node_modules at run time, and only by built-in algorithm jobs.
+    external: ['onnxruntime-node'],
   },
 ];
 

@@ -3,6 +3,7 @@
  *
  *   <store>/training-jobs/<name>/output.log   everything the job's process printed
  *   <store>/training-jobs/<name>/work/        what a SageMaker container sees as /opt/ml
+ *   <store>/cache/features/                   backbone features of datasets, shared by jobs
  */
 import { join } from 'node:path';
 import { inUseError, notFoundError } from '../../model/errors';
@@ -39,5 +40,9 @@ export class TrainingJobStore extends JobStore<TrainingJobEvent, TrainingJobStat
   }
   workDir(name: string): string {
     return join(this.jobDir(name), 'work');
+  }
+  /** Built-in algorithms cache a frozen backbone's features of a dataset here, for every later job. */
+  featureCacheDir(): string {
+    return join(this.root, 'cache', 'features');
   }
 }

@@ -10,12 +10,15 @@ import { delimiter, extname, isAbsolute, join, normalize, sep } from 'node:path'
 import type { CreateTrainingJobRequest } from '../../model/types';
 import { validationError } from '../../model/errors';
 import { localPathOf } from '../util/fileUri';
+import { builtinAlgorithmOf, type BuiltinAlgorithm } from '../../model/builtinAlgorithms';
 
 export const PROGRAM_HP = 'sagemaker_program';
 export const SUBMIT_DIR_HP = 'sagemaker_submit_directory';
 
 export type ProcessSpec =
   | { kind: 'entrypoint'; argv: string[] }
+  /** A built-in algorithm (local:image-classification ...), run by the engine's own trainer. */
+  | { kind: 'builtin'; algorithm: BuiltinAlgorithm }
   | {
       kind: 'program';
       /** Folder or .tar.gz the script comes from; copied into the job's code folder. */
@@ -56,6 +59,15 @@ export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
 export function resolveProcessSpec(request: CreateTrainingJobRequest): ProcessSpec {
   const spec = request.AlgorithmSpecification;
   const hps = request.HyperParameters ?? {};
+  const algorithm = builtinAlgorithmOf(spec);
+  if (algorithm) {
+    if (spec?.ContainerEntrypoint?.length || spec?.ContainerArguments?.length) {
+      throw validationError(
+        `${spec.TrainingImage} is a built-in algorithm: it takes hyperparameters, not ContainerEntrypoint or ContainerArguments.`,
+      );
+    }
+    return { kind: 'builtin', algorithm };
+  }
   if (spec?.ContainerEntrypoint?.length) {
     const argv = [...spec.ContainerEntrypoint, ...(spec.ContainerArguments ?? [])];
     checkExecutable(argv[0], 'AlgorithmSpecification.ContainerEntrypoint[0]');

@@ -15,6 +15,7 @@ import { TrainingJobStore } from '../store/trainingJobStore';
 import type { EndStatus, TrainingJobEvent } from './events';
 import { failedEvent, modelArtifactUri } from './events';
 import { compileMetricDefinitions, matchMetrics } from './metrics';
+import { effectiveMetricDefinitions } from '../../model/builtinAlgorithms';
 import { validateTrainingJobRequest, DEFAULT_MAX_RUNTIME_SECONDS } from './validateRequest';
 import {
   installCode,
@@ -35,6 +36,14 @@ const PIPE_DRAIN_MS = 2000;
 const FAILURE_REASON_MAX = 1024;
 
 const now = () => new Date().toISOString();
+
+/** What a built-in algorithm prints once it knows where it runs; shown in SecondaryStatusTransitions. */
+const EXECUTION_PROVIDER_LINE = /ONNX Runtime execution provider: (\w+)/;
+
+/** The runner's own script: built-in algorithms run as `runner.js algorithm <name>`. */
+function runnerScript(): string {
+  return process.env.SMW_RUNNER_SCRIPT ?? process.argv[1];
+}
 
 export async function runTrainingJob(storeRoot: string, name: string): Promise<EndStatus> {
   const store = new TrainingJobStore(storeRoot);
@@ -152,13 +161,20 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
   const argv =
     spec.kind === 'entrypoint'
       ? spec.argv
-      : spec.interpreter
-        ? [spec.interpreter, join(workspace.codeDir, spec.program), ...spec.userArgs]
-        : [join(workspace.codeDir, spec.program), ...spec.userArgs];
+      : spec.kind === 'builtin'
+        ? // The engine's own trainer, in a process of its own like any training script.
+          [process.execPath, runnerScript(), 'algorithm', spec.algorithm]
+        : spec.interpreter
+          ? [spec.interpreter, join(workspace.codeDir, spec.program), ...spec.userArgs]
+          : [join(workspace.codeDir, spec.program), ...spec.userArgs];
   const cwd = spec.kind === 'program' ? workspace.codeDir : workspace.root;
   const env = trainingEnvironment(workspace, request, spec, process.env);
+  if (validated.checkpointPath) env.SMW_CHECKPOINT_DIR = validated.checkpointPath;
+  env.SMW_FEATURE_CACHE_DIR = store.featureCacheDir();
   const log = createWriteStream(store.logPath(name), { flags: 'a' });
-  const metrics = compileMetricDefinitions(request.AlgorithmSpecification?.MetricDefinitions);
+  const metrics = compileMetricDefinitions(
+    effectiveMetricDefinitions(request.AlgorithmSpecification),
+  );
   const stderrTail: string[] = [];
   let pending: MetricPoint[] = [];
   const flushMetrics = () => {
@@ -201,6 +217,8 @@ async function run(store: TrainingJobStore, name: string): Promise<EndStatus> {
         lines.on('line', (line) => {
           log.write(`${line}\n`);
           pending.push(...matchMetrics(metrics, line, now()));
+          const provider = spec.kind === 'builtin' ? EXECUTION_PROVIDER_LINE.exec(line) : null;
+          if (provider) status('Training', `Training with ONNX Runtime on ${provider[1]}`);
           if (isStderr) {
             stderrTail.push(line);
             if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();

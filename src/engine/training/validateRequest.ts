@@ -11,16 +11,28 @@ import { formatProblems, validateShape } from '../../model/shapes';
 import { localPathOf } from '../util/fileUri';
 import { compileMetricDefinitions } from './metrics';
 import { resolveProcessSpec, type ProcessSpec } from './processSpec';
+import {
+  effectiveMetricDefinitions,
+  IMAGE_CLASSIFICATION_IMAGE,
+  TEXT_CLASSIFICATION_IMAGE,
+} from '../../model/builtinAlgorithms';
+import { parseHyperParameters } from '../builtin/hyperparameters';
 
 /** SageMaker's documented ceiling for MaxRuntimeInSeconds: 28 days. */
 export const MAX_RUNTIME_LIMIT_SECONDS = 28 * 24 * 3600;
 export const DEFAULT_MAX_RUNTIME_SECONDS = 24 * 3600;
 
-export const LOCAL_TRAINING_IMAGES = [LOCAL_PROCESS_IMAGE] as const;
+export const LOCAL_TRAINING_IMAGES = [
+  LOCAL_PROCESS_IMAGE,
+  IMAGE_CLASSIFICATION_IMAGE,
+  TEXT_CLASSIFICATION_IMAGE,
+] as const;
 
 export interface ValidatedTrainingJob {
   request: CreateTrainingJobRequest;
   process: ProcessSpec;
+  /** CheckpointConfig.S3Uri as a local folder: checkpoints are written there and resumed from. */
+  checkpointPath?: string;
   channels: { name: string; path: string }[];
   outputPath: string;
 }
@@ -71,7 +83,7 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
     );
   }
   try {
-    compileMetricDefinitions(spec.MetricDefinitions);
+    compileMetricDefinitions(effectiveMetricDefinitions(spec));
   } catch (err) {
     throw validationError((err as Error).message);
   }
@@ -110,5 +122,21 @@ export function validateTrainingJobRequest(input: unknown): ValidatedTrainingJob
     'OutputDataConfig.S3OutputPath',
   );
   const process = resolveProcessSpec(request);
-  return { request, process, channels, outputPath };
+  if (process.kind === 'builtin') {
+    // Every hyperparameter is checked now, before the job exists.
+    parseHyperParameters(process.algorithm, request.HyperParameters ?? {});
+    if (!channels.some((c) => c.name === 'training')) {
+      throw validationError(
+        `${spec.TrainingImage} needs an input channel named "training" ` +
+          (process.algorithm === 'image-classification'
+            ? '(a folder with one sub-folder of .jpg/.jpeg/.png images per class).'
+            : '(a folder holding data.csv: label,text rows without a header).'),
+      );
+    }
+  }
+  const checkpointUri = request.CheckpointConfig?.S3Uri;
+  const checkpointPath = checkpointUri
+    ? localPathOf(checkpointUri, 'CheckpointConfig.S3Uri')
+    : undefined;
+  return { request, process, channels, outputPath, ...(checkpointPath ? { checkpointPath } : {}) };
 }

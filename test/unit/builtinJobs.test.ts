@@ -1,0 +1,106 @@
+// Built-in algorithms as local training jobs: created through the backend, run by the
+// detached runner in a process of their own, metrics and execution provider in Describe,
+// model.tar.gz with the ONNX model; bad requests refused before the job exists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tar from 'tar';
+import type { CreateTrainingJobRequest } from '../../src/model/types';
+import { newBackend, waitFor } from './helpers';
+import { writeImageDataset, writeProjectionBackbone } from './builtinFixtures';
+
+function imageJob(
+  root: string,
+  name: string,
+  hps: Record<string, string>,
+  channels: Record<string, string>,
+): CreateTrainingJobRequest {
+  return {
+    TrainingJobName: name,
+    RoleArn: 'arn:aws:iam::123456789012:role/SageMakerRole',
+    AlgorithmSpecification: {
+      TrainingImage: 'local:image-classification',
+      TrainingInputMode: 'File',
+    },
+    HyperParameters: hps,
+    InputDataConfig: Object.entries(channels).map(([ChannelName, dir]) => ({
+      ChannelName,
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: pathToFileURL(dir).href } },
+    })),
+    OutputDataConfig: { S3OutputPath: pathToFileURL(join(root, 'output')).href },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: 300 },
+  };
+}
+
+test('local:image-classification runs as a training job: metrics, execution provider, model.tar.gz', async () => {
+  const { backend, root } = newBackend();
+  const data = writeImageDataset(join(root, 'data'), 30);
+  const backbone = writeProjectionBackbone(join(root, 'backbone.onnx'));
+  await backend.createTrainingJob(
+    imageJob(
+      root,
+      'builtin-job',
+      { backbone, epochs: '3', learning_rate: '0.01' },
+      { training: data },
+    ),
+  );
+  const job = await waitFor(backend, 'builtin-job', undefined, 120_000);
+  assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+  const finals = Object.fromEntries(
+    (job.FinalMetricDataList ?? []).map((m) => [m.MetricName, m.Value]),
+  );
+  for (const name of ['train:loss', 'train:accuracy', 'validation:loss', 'validation:accuracy'])
+    assert.ok(typeof finals[name] === 'number', `missing ${name}`);
+  assert.ok(finals['validation:accuracy']! >= 0.8, String(finals['validation:accuracy']));
+  assert.ok(
+    job.SecondaryStatusTransitions?.some((t) =>
+      /Training with ONNX Runtime on (cpu|cuda|webgpu)/.test(t.StatusMessage ?? ''),
+    ),
+    JSON.stringify(job.SecondaryStatusTransitions),
+  );
+  const metrics = await backend.getTrainingJobMetrics('builtin-job');
+  assert.equal(metrics.filter((p) => p.name === 'validation:accuracy').length, 3);
+  const entries: string[] = [];
+  await tar.t({
+    file: new URL(job.ModelArtifacts!.S3ModelArtifacts!).pathname,
+    onReadEntry: (e) => entries.push(e.path),
+  });
+  for (const file of [
+    'model.onnx',
+    'class_label_to_prediction_index.json',
+    'hyperparameters.json',
+    'checkpoint/checkpoint.json',
+    'checkpoint/tensors.bin',
+  ])
+    assert.ok(
+      entries.some((e) => e.replace(/^\.\//, '') === file),
+      `${file} not in ${entries.join(', ')}`,
+    );
+});
+
+test('built-in jobs: bad hyperparameters and missing channels are refused at create time; bad data fails with the reason', async () => {
+  const { backend, root } = newBackend();
+  const data = writeImageDataset(join(root, 'data'), 5);
+  await assert.rejects(
+    backend.createTrainingJob(
+      imageJob(root, 'bad-hps', { learning_rate: '-1', optimizer: 'lion' }, { training: data }),
+    ),
+    /learning_rate="-1" is not in \(0, 1\].*optimizer="lion"/,
+  );
+  await assert.rejects(
+    backend.createTrainingJob(imageJob(root, 'no-training', {}, { validation: data })),
+    /needs an input channel named "training"/,
+  );
+  // A class folder with a single image cannot be split into training and validation.
+  const tiny = writeImageDataset(join(root, 'tiny'), 1);
+  const backbone = writeProjectionBackbone(join(root, 'backbone.onnx'));
+  await backend.createTrainingJob(imageJob(root, 'tiny-data', { backbone }, { training: tiny }));
+  const job = await waitFor(backend, 'tiny-data', undefined, 60_000);
+  assert.equal(job.TrainingJobStatus, 'Failed');
+  assert.match(
+    job.FailureReason ?? '',
+    /^AlgorithmError: [^]*single example[^]*validation channel/,
+  );
+});
