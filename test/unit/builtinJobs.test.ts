@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import * as tar from 'tar';
 import type { CreateTrainingJobRequest } from '../../src/model/types';
 import { newBackend, waitFor } from './helpers';
+import { waitForTuning } from './tuningHelpers';
 import { writeImageDataset, writeProjectionBackbone } from './builtinFixtures';
 
 function imageJob(
@@ -103,4 +104,46 @@ test('built-in jobs: bad hyperparameters and missing channels are refused at cre
     job.FailureReason ?? '',
     /^AlgorithmError: [^]*single example[^]*validation channel/,
   );
+});
+
+test('a tuning job tunes local:image-classification on validation:accuracy without MetricDefinitions', async () => {
+  const { backend, root } = newBackend();
+  const data = writeImageDataset(join(root, 'data'), 20);
+  const backbone = writeProjectionBackbone(join(root, 'backbone.onnx'));
+  const job = imageJob(root, 'unused', { backbone, epochs: '2' }, { training: data });
+  await backend.createHyperParameterTuningJob({
+    HyperParameterTuningJobName: 'tune-builtin',
+    HyperParameterTuningJobConfig: {
+      Strategy: 'Random',
+      RandomSeed: 3,
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:accuracy' },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 },
+      ParameterRanges: {
+        ContinuousParameterRanges: [
+          {
+            Name: 'learning_rate',
+            MinValue: '0.001',
+            MaxValue: '0.05',
+            ScalingType: 'Logarithmic',
+          },
+        ],
+        CategoricalParameterRanges: [{ Name: 'optimizer', Values: ['adam', 'sgd'] }],
+      },
+    },
+    TrainingJobDefinition: {
+      StaticHyperParameters: job.HyperParameters,
+      AlgorithmSpecification: job.AlgorithmSpecification as never,
+      RoleArn: job.RoleArn,
+      InputDataConfig: job.InputDataConfig,
+      OutputDataConfig: job.OutputDataConfig,
+      ResourceConfig: job.ResourceConfig,
+      StoppingCondition: job.StoppingCondition,
+    },
+  });
+  const tuning = await waitForTuning(backend, 'tune-builtin', undefined, 180_000);
+  assert.equal(tuning.HyperParameterTuningJobStatus, 'Completed', tuning.FailureReason);
+  assert.equal(tuning.TrainingJobStatusCounters?.Completed, 3);
+  const best = tuning.BestTrainingJob!;
+  assert.equal(best.FinalHyperParameterTuningJobObjectiveMetric?.MetricName, 'validation:accuracy');
+  assert.ok(best.FinalHyperParameterTuningJobObjectiveMetric!.Value! > 0.5);
 });

@@ -5,6 +5,7 @@
  * request - nothing is written until every check has passed. Each problem gets its own
  * message naming the field.
  */
+import { effectiveMetricDefinitions } from '../../model/builtinAlgorithms';
 import type {
   CreateHyperParameterTuningJobRequest,
   HyperParameterTrainingJobDefinition,
@@ -82,7 +83,8 @@ export function validateTuningJobRequest(
       'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective (Type and MetricName) is required.',
     );
   } else {
-    const metricNames = (definition.AlgorithmSpecification?.MetricDefinitions ?? []).map(
+    // Built-in algorithms (local:image-classification ...) bring their metrics with them.
+    const metricNames = effectiveMetricDefinitions(definition.AlgorithmSpecification).map(
       (m) => m.Name,
     );
     if (!metricNames.includes(objective.MetricName)) {
