@@ -153,9 +153,21 @@ export async function runClassifierJob(
     log,
   });
   const prepared = prepareBackbone(backbone);
-  const { session: backboneSession, executionProvider } = await createSession(prepared.bytes, {
+  const {
+    session: backboneSession,
+    executionProvider,
+    failures,
+  } = await createSession(prepared.bytes, {
     executionProvider: options.executionProvider ?? 'auto',
   });
+  for (const failure of failures) {
+    log(
+      `Execution provider ${failure.provider} is not usable here (${failure.reason}); trying the next one.`,
+    );
+  }
+  if (executionProvider === 'cpu' && failures.length > 0) {
+    log('Running on the CPU: no GPU execution provider could start (see above).');
+  }
   log(
     `Backbone ${backbone.name} (${backbone.source}), feature tensor ${prepared.featureName}; ` +
       `ONNX Runtime execution provider: ${executionProvider}.`,

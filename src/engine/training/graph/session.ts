@@ -18,7 +18,7 @@ import {
 } from './step';
 import type { TypedData } from './onnx';
 
-export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 
 export interface SessionOptions {
   /** 'auto' picks cuda, then webgpu, when this onnxruntime build has them; default 'cpu'. */
@@ -28,10 +28,20 @@ export interface SessionOptions {
 
 type FloatArray = Float32Array | Float64Array;
 
-/** The providers this onnxruntime-node build can load (cpu always). */
+/**
+ * The providers this onnxruntime-node build knows, best first (cpu always). Knowing is not
+ * having: cuda needs NVIDIA's libraries, webgpu an adapter; createSession tries each in turn.
+ */
 export function availableExecutionProviders(): ExecutionProvider[] {
   const names = new Set(ort.listSupportedBackends().map((b) => b.name));
-  return (['cuda', 'webgpu', 'cpu'] as const).filter((p) => p === 'cpu' || names.has(p));
+  return (['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const).filter(
+    (p) => p === 'cpu' || names.has(p),
+  );
+}
+
+export interface ProviderFailure {
+  provider: ExecutionProvider;
+  reason: string;
 }
 
 /**
@@ -41,12 +51,18 @@ export function availableExecutionProviders(): ExecutionProvider[] {
 export async function createSession(
   model: Uint8Array,
   options: SessionOptions = {},
-): Promise<{ session: ort.InferenceSession; executionProvider: ExecutionProvider }> {
+): Promise<{
+  session: ort.InferenceSession;
+  executionProvider: ExecutionProvider;
+  /** Providers tried first that could not load, with ORT's reason. */
+  failures: ProviderFailure[];
+}> {
   const asked = options.executionProvider ?? 'cpu';
   const available = availableExecutionProviders();
   const candidates: ExecutionProvider[] =
     asked === 'auto' ? available : available.includes(asked) ? [asked, 'cpu'] : ['cpu'];
   let lastError: unknown;
+  const failures: ProviderFailure[] = [];
   for (const provider of [...new Set(candidates)]) {
     try {
       const session = await ort.InferenceSession.create(model, {
@@ -54,9 +70,10 @@ export async function createSession(
         graphOptimizationLevel: 'all',
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
       });
-      return { session, executionProvider: provider };
+      return { session, executionProvider: provider, failures };
     } catch (error) {
       lastError = error;
+      failures.push({ provider, reason: (error as Error).message.split('\n')[0].slice(0, 200) });
     }
   }
   throw lastError;
