@@ -26,6 +26,8 @@ export interface ErrorContext {
   endpointUrl?: string;
   /** The region, where known. */
   region?: string;
+  /** The service's endpoint as messages name it when none was given (default: SageMaker's). */
+  defaultEndpoint?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -147,7 +149,9 @@ export function mapAwsError(err: unknown, context: ErrorContext): unknown {
   const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
   if (code && NETWORK_CODES.has(code) && e.$metadata?.httpStatusCode === undefined) {
     const url =
-      context.endpointUrl ?? `https://api.sagemaker.${context.region ?? '<region>'}.amazonaws.com/`;
+      context.endpointUrl ??
+      context.defaultEndpoint ??
+      `https://api.sagemaker.${context.region ?? '<region>'}.amazonaws.com/`;
     return new AwsConfigurationError(
       `Could not connect to the endpoint URL: "${url}" (${code}). ` +
         (context.endpointUrl
