@@ -32,6 +32,20 @@ export default tseslint.config(
     },
   },
   {
+    // Webview bundles run in the browser: no vscode, no Node modules.
+    files: ['src/webview/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Webviews talk to the extension through messages.' }],
+          patterns: [{ group: ['node:*'], message: 'Webviews run in the browser.' }],
+        },
+      ],
+    },
+  },
+  {
     // Plain-JavaScript entry points and examples run on Node, as CommonJS or ES modules.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'bin/*'],
     languageOptions: { globals: { ...globals.node } },

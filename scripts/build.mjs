@@ -1,7 +1,7 @@
 // Bundles the extension, the CLI and the job runner with esbuild, and transpiles tests
 // (file by file, no bundling) into out/ for node's test runner and the extension host.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, rmSync, cpSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 
@@ -29,12 +29,46 @@ const common = {
   logLevel: 'warning',
 };
 
+// The AWS SDK is most of the extension's code: the aws backend is its own bundle (dist/aws.js),
+// required only when the aws backend is chosen, so activation does not parse it.
+const awsBackendApart = {
+  name: 'aws-backend-apart',
+  setup(build) {
+    build.onResolve({ filter: /\/aws\/awsBackend$/ }, () => ({ path: './aws.js', external: true }));
+  },
+};
+
+// Webview panels: one browser bundle (and stylesheet) per src/webview/<panel>/main.ts.
+const webviewPanels = readdirSync('src/webview').filter((name) =>
+  existsSync(join('src/webview', name, 'main.ts')),
+);
+
 const bundles = [
   {
     ...common,
     entryPoints: { extension: 'src/ui/extension.ts' },
     outdir: 'dist',
     external: ['vscode', 'onnxruntime-node'],
+    plugins: [awsBackendApart],
+  },
+  {
+    ...common,
+    entryPoints: { aws: 'src/backends/aws/awsBackend.ts' },
+    outdir: 'dist',
+  },
+  {
+    entryPoints: Object.fromEntries(
+      webviewPanels.map((name) => [name, join('src/webview', name, 'main.ts')]),
+    ),
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    outdir: 'dist/webview',
+    sourcemap: !production,
+    // Always minified: the webview parses it on every open.
+    minify: true,
+    logLevel: 'warning',
   },
   {
     ...common,
@@ -64,6 +98,12 @@ for (const file of listFiles('src', '.json')) {
   mkdirSync(dirname(join(outDir, file)), { recursive: true });
   cpSync(file, join(outDir, file));
 }
+
+// Codicons for the webviews' icons (vscode-elements' vscode-icon reads this stylesheet).
+const codicons = 'node_modules/@vscode/codicons/dist';
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf'])
+  cpSync(join(codicons, file), join('dist/webview/codicons', file));
 
 if (watch) {
   for (const options of [...bundles, tests]) await (await esbuild.context(options)).watch();

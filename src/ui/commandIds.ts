@@ -15,6 +15,9 @@ export const COMMANDS = {
   describeTuningJob: 'sagemakerWorkbench.describeTuningJob',
   selectBackend: 'sagemakerWorkbench.selectBackend',
   selectAwsProfile: 'sagemakerWorkbench.selectAwsProfile',
+  openTuningDashboard: 'sagemakerWorkbench.openTuningDashboard',
+  exportTuningResults: 'sagemakerWorkbench.exportTuningResults',
+  openTuningResultsInNotebook: 'sagemakerWorkbench.openTuningResultsInNotebook',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -13,6 +13,7 @@ import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { VIEWS } from './commandIds';
+import { registerPanels } from './panels/registerPanels';
 
 export interface ExtensionApi {
   services: Services;
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const tuningJobs = TuningJobsTree.register(services);
     registerTrainingJobCommands(services, logs);
     registerTuningJobCommands(services);
+    registerPanels(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);
     return { services, trainingJobs, tuningJobs };

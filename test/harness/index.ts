@@ -8,3 +8,4 @@ export * from './workspace';
 export * from './workbench';
 export * from './ui';
 export * from './hostTests';
+export * from './webview';

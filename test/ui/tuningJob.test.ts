@@ -83,7 +83,8 @@ test(
         90_000,
       );
       await waitForNotification(page, /Tuning job ui-tune Completed: best score 0/, 30_000);
-      await job.click();
+      // A click on the job opens its dashboard; the twistie expands its training jobs.
+      await job.locator('.monaco-tl-twistie').click();
       await findTreeItem(
         page,
         'Tuning Jobs',

@@ -38,6 +38,12 @@ export class TuningJobNode extends TreeNode {
     item.description = tuningProgressLine(this.job);
     item.iconPath = statusIcon(this.job.HyperParameterTuningJobStatus);
     item.contextValue = this.running ? CONTEXT.runningTuningJob : CONTEXT.finishedTuningJob;
+    // A click opens the dashboard; the twistie (or the arrow keys) expands the trials.
+    item.command = {
+      command: COMMANDS.openTuningDashboard,
+      title: 'Open Tuning Dashboard',
+      arguments: [this.name],
+    };
     const objective = this.job.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective;
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(

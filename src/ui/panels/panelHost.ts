@@ -1,0 +1,184 @@
+/**
+ * What every webview panel shares: the HTML shell with a strict Content Security Policy,
+ * creation with resource roots limited to the built webview assets and media, the typed
+ * message channel (each message from the webview checked against the panel's protocol;
+ * a mismatch is rejected and logged to the output channel, never acted on), posting only
+ * after the webview said `ready`, and a serializer that restores the panel after a reload.
+ */
+import * as vscode from 'vscode';
+import { validate, type Check } from './protocol/check';
+import { acceptMessage, makeNonce, panelHtml } from './webviewHtml';
+
+export interface PanelSpec<In extends { type: string }, State> {
+  /** The webview panel's viewType (also `onWebviewPanel:<viewType>` in package.json). */
+  viewType: string;
+  /** The bundle: dist/webview/<script>.js and .css, from src/webview/<script>/main.ts. */
+  script: string;
+  /** Every message from the webview must pass this. */
+  inbound: Check<In>;
+  /** The webview's saved state, checked before a serializer revives the panel from it. */
+  state: Check<State>;
+}
+
+/** The output channel panels log to (rejected messages, failures, timings). */
+let sharedLog: vscode.LogOutputChannel | undefined;
+export function panelLog(): vscode.LogOutputChannel {
+  sharedLog ??= vscode.window.createOutputChannel('SageMaker Workbench', { log: true });
+  return sharedLog;
+}
+
+export class PanelHost implements vscode.Disposable {
+  readonly log = panelLog();
+  constructor(readonly extensionUri: vscode.Uri) {}
+
+  get localResourceRoots(): vscode.Uri[] {
+    return [
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
+      vscode.Uri.joinPath(this.extensionUri, 'media'),
+    ];
+  }
+
+  /** Options for createWebviewPanel and for panels a serializer revives. */
+  webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: this.localResourceRoots,
+      retainContextWhenHidden: false,
+      enableFindWidget: true,
+    };
+  }
+
+  createPanel(
+    viewType: string,
+    title: string,
+    column: vscode.ViewColumn = vscode.ViewColumn.Active,
+  ): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(
+      viewType,
+      title,
+      { viewColumn: column, preserveFocus: false },
+      this.webviewOptions(),
+    );
+  }
+
+  /** Sets the panel's HTML: our script with a fresh nonce, our stylesheet, the CSP. */
+  load(panel: vscode.WebviewPanel, script: string, title: string): void {
+    const webview = panel.webview;
+    webview.options = {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: this.localResourceRoots,
+    };
+    const asset = (...path: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', ...path));
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      title,
+      scriptUri: asset(`${script}.js`).toString(),
+      styleUri: asset(`${script}.css`).toString(),
+      codiconsUri: asset('codicons', 'codicon.css').toString(),
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'sagemaker.svg');
+  }
+
+  dispose(): void {
+    // The shared channel lives as long as the extension (disposed with the context).
+  }
+}
+
+/**
+ * One open panel: its webview, the typed channel, the `ready` handshake. Messages posted
+ * before the webview is ready are queued (the last of each type kept).
+ */
+export abstract class Panel<In extends { type: string }, Out extends { type: string }, State>
+  implements vscode.Disposable
+{
+  private isReady = false;
+  private readonly queue = new Map<string, Out>();
+  protected readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+  /** When the panel was created (epoch ms), for open-time measurements. */
+  readonly createdAt = Date.now();
+
+  constructor(
+    protected readonly host: PanelHost,
+    readonly panel: vscode.WebviewPanel,
+    protected readonly spec: PanelSpec<In, State>,
+    title: string,
+  ) {
+    host.load(panel, spec.script, title);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const message = acceptMessage(spec.inbound, raw, spec.viewType, host.log);
+        if (!message) return;
+        if (message.type === 'ready') {
+          this.isReady = true;
+          for (const queued of this.queue.values()) void panel.webview.postMessage(queued);
+          this.queue.clear();
+        }
+        Promise.resolve(this.onMessage(message)).catch((err: unknown) => {
+          host.log.error(`${spec.viewType}: ${message.type} failed: ${(err as Error).message}`);
+          void vscode.window.showErrorMessage((err as Error).message);
+        });
+      }),
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is unloaded (retainContextWhenHidden is off); it says ready again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.isReady = false;
+      }),
+    );
+  }
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Posts now if the webview is ready, else when it is (keeping the latest of each type). */
+  post(message: Out): void {
+    if (this.disposed) return;
+    if (this.isReady) void this.panel.webview.postMessage(message);
+    else this.queue.set(message.type, message);
+  }
+
+  /** Handles a message that passed the protocol's check (`ready` included). */
+  protected abstract onMessage(message: In): void | Promise<void>;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDisposed();
+  }
+
+  protected onDisposed(): void {}
+}
+
+/**
+ * Registers the serializer that revives a panel of this type after a window reload, from the
+ * state its webview saved. A state that fails the check closes the panel with a log line.
+ */
+export function registerSerializer<State>(
+  host: PanelHost,
+  viewType: string,
+  stateCheck: Check<State>,
+  revive: (panel: vscode.WebviewPanel, state: State) => void | Promise<void>,
+): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(viewType, {
+    async deserializeWebviewPanel(panel, state: unknown) {
+      const result = validate(stateCheck, state, 'state');
+      if (!result.ok) {
+        host.log.warn(`${viewType}: cannot restore the panel: ${result.problem}`);
+        panel.dispose();
+        return;
+      }
+      await revive(panel, result.value);
+    },
+  });
+}

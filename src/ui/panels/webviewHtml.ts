@@ -1,0 +1,78 @@
+/**
+ * The pure parts of the panel host (no vscode): the HTML shell with its Content Security
+ * Policy and per-load nonce, and the gate every message from a webview passes.
+ */
+import { randomBytes } from 'node:crypto';
+import { validate, type Check } from './protocol/check';
+
+/** A fresh nonce per HTML load: 128 random bits, base64. */
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/** The Content-Security-Policy of every panel: nothing but our nonce'd script and our styles. */
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+  ].join('; ');
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+export function panelHtml(options: {
+  cspSource: string;
+  nonce: string;
+  title: string;
+  scriptUri: string;
+  styleUri: string;
+  codiconsUri: string;
+}): string {
+  const { nonce } = options;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(options.cspSource, nonce)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(options.title)}</title>
+<link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${options.styleUri}">
+</head>
+<body>
+<main id="app" aria-busy="true"><p class="loading">Loading ${escapeHtml(options.title)}...</p></main>
+<script nonce="${nonce}" src="${options.scriptUri}"></script>
+</body>
+</html>`;
+}
+
+/**
+ * Checks a message from a webview: the typed message, or undefined after logging why it was
+ * rejected (the offending message is logged shortened, never evaluated).
+ */
+export function acceptMessage<In>(
+  check: Check<In>,
+  raw: unknown,
+  viewType: string,
+  log: { warn(message: string): void },
+): In | undefined {
+  const result = validate(check, raw);
+  if (result.ok) return result.value;
+  let shown: string;
+  try {
+    shown = JSON.stringify(raw) ?? String(raw);
+  } catch {
+    shown = String(raw);
+  }
+  log.warn(
+    `${viewType}: rejected a message from the webview: ${result.problem}: ${shown.slice(0, 300)}`,
+  );
+  return undefined;
+}
