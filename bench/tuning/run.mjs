@@ -14,11 +14,11 @@
 // to the largest budget once; smaller budgets are its prefixes.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { FUNCTIONS } from './functions.mjs';
+import { benchCacheDir, peerPython } from '../peers.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const require = (await import('node:module')).createRequire(import.meta.url);
@@ -46,7 +46,7 @@ const latencySizes = flag('no-latency')
   ? []
   : option('latency-sizes', '50,200,500').split(',').map(Number);
 const outFile = option('out', join(root, 'bench', 'results', 'tuning.json'));
-const cacheDir = join(homedir(), '.cache', 'sagemaker-workbench-bench');
+const cacheDir = benchCacheDir;
 const functions = functionNames.map((name) => {
   const f = FUNCTIONS.find((g) => g.name === name);
   if (!f) throw new Error(`unknown function ${name}`);
@@ -76,23 +76,7 @@ function runOurs(strategy, fn, seed) {
 }
 
 // ---------------------------------------------------------------------------------- peers
-function venvPython() {
-  const venv = join(cacheDir, 'venv');
-  const python = join(venv, 'bin', 'python');
-  const works = () =>
-    existsSync(python) &&
-    spawnSync(python, ['-c', 'import optuna, torch, scipy, numpy'], { stdio: 'ignore' }).status ===
-      0;
-  if (works()) return python;
-  console.log(`Creating the peers' Python venv in ${venv} (optuna, torch, scipy, numpy)...`);
-  mkdirSync(cacheDir, { recursive: true });
-  if (!existsSync(python)) spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  spawnSync(python, ['-m', 'pip', 'install', '-q', 'optuna', 'torch', 'scipy', 'numpy'], {
-    stdio: 'inherit',
-    timeout: 30 * 60_000,
-  });
-  return works() ? python : undefined;
-}
+const venvPython = () => peerPython();
 
 function optunaVersion(python) {
   const result = spawnSync(python, ['-c', 'import optuna; print(optuna.__version__)']);
