@@ -407,7 +407,11 @@ export class AwsBackend implements SageMakerBackend {
 
   // ------------------------------------------------------------------ plumbing
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  /**
+   * Sends one request, its errors mapped as every operation here maps them (for the models
+   * and datasets code built on this backend's clients).
+   */
+  async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (err) {
