@@ -18,6 +18,8 @@ export const COMMANDS = {
   openTuningDashboard: 'sagemakerWorkbench.openTuningDashboard',
   exportTuningResults: 'sagemakerWorkbench.exportTuningResults',
   openTuningResultsInNotebook: 'sagemakerWorkbench.openTuningResultsInNotebook',
+  fineTuneModel: 'sagemakerWorkbench.fineTuneModel',
+  trainIncrementally: 'sagemakerWorkbench.trainIncrementally',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -12,6 +12,7 @@ import { registerStatusBar } from './statusBar';
 import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
+import { registerFineTuneCommands } from './commands/fineTuneCommands';
 import { VIEWS } from './commandIds';
 import { registerPanels } from './panels/registerPanels';
 
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const tuningJobs = TuningJobsTree.register(services);
     registerTrainingJobCommands(services, logs);
     registerTuningJobCommands(services);
+    registerFineTuneCommands(services, logs);
     registerPanels(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);

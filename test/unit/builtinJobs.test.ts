@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tar from 'tar';
+import { readFileSync } from 'node:fs';
+import { incrementalJobRequest } from '../../src/model/fineTuneJob';
+import { validateShape } from '../../src/model/shapes';
 import type { CreateTrainingJobRequest } from '../../src/model/types';
 import { newBackend, waitFor } from './helpers';
 import { waitForTuning } from './tuningHelpers';
@@ -79,6 +82,22 @@ test('local:image-classification runs as a training job: metrics, execution prov
       entries.some((e) => e.replace(/^\.\//, '') === file),
       `${file} not in ${entries.join(', ')}`,
     );
+
+  // Incremental training from this job: its model.tar.gz as the model channel, same data.
+  const next = incrementalJobRequest(job, { jobName: 'builtin-job-incr' });
+  assert.deepEqual(validateShape('CreateTrainingJob', 'input', next), []);
+  assert.equal(
+    next.InputDataConfig?.find((c) => c.ChannelName === 'model')?.DataSource?.S3DataSource?.S3Uri,
+    job.ModelArtifacts?.S3ModelArtifacts,
+  );
+  await backend.createTrainingJob(next);
+  const continued = await waitFor(backend, 'builtin-job-incr', undefined, 120_000);
+  assert.equal(continued.TrainingJobStatus, 'Completed', continued.FailureReason);
+  const log = readFileSync(
+    join(root, 'store', 'training-jobs', 'builtin-job-incr', 'output.log'),
+    'utf8',
+  );
+  assert.match(log, /Incremental training from the model in channel "model"/);
 });
 
 test('built-in jobs: bad hyperparameters and missing channels are refused at create time; bad data fails with the reason', async () => {

@@ -6,7 +6,11 @@ import * as vscode from 'vscode';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { DescribeTrainingJobResponse, MetricDefinition } from '../../model/types';
+import type {
+  CreateTrainingJobRequest,
+  DescribeTrainingJobResponse,
+  MetricDefinition,
+} from '../../model/types';
 import { isTerminalStatus } from '../../model/types';
 import {
   elapsedMs,
@@ -274,6 +278,19 @@ async function launch(
     metricDefinitions: args.metricDefinitions ?? DEFAULT_METRIC_DEFINITIONS,
     outputUri: pathToFileURL(join(storeDir, 'output')).href,
   });
+  return launchTrainingJob(services, logs, request, args.wait ?? false);
+}
+
+/**
+ * Creates a training job and follows it in a cancellable progress notification (cancel stops
+ * the job); resolves with the job's name, or with its final description when `wait` is set.
+ */
+export async function launchTrainingJob(
+  services: Services,
+  logs: JobLogs,
+  request: CreateTrainingJobRequest,
+  wait: boolean,
+): Promise<string | DescribeTrainingJobResponse | undefined> {
   const name = request.TrainingJobName!;
   const backend = services.backend;
   try {
@@ -315,7 +332,7 @@ async function launch(
       }),
   );
   void finished.then((job) => reportOutcome(job, logs));
-  return args.wait ? finished : name;
+  return wait ? finished : name;
 }
 
 async function reportOutcome(job: DescribeTrainingJobResponse, logs: JobLogs): Promise<void> {
