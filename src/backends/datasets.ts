@@ -150,6 +150,20 @@ export interface ModelsBackend {
   listModelArtifacts(options?: ListModelsOptions): Promise<ModelArtifact[]>;
 }
 
+/**
+ * A transfer refused before anything was sent or written: `exists` (objects or files that
+ * exist, without overwrite), `unsafe` (keys that would land outside the folder), `other`.
+ */
+export class TransferRefusedError extends Error {
+  override readonly name = 'TransferRefused';
+  constructor(
+    message: string,
+    readonly reason: 'exists' | 'unsafe' | 'other' = 'other',
+  ) {
+    super(message);
+  }
+}
+
 /** The operation was cancelled through its AbortSignal. */
 export class OperationCancelledError extends Error {
   override readonly name = 'Cancelled';

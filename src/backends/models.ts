@@ -22,6 +22,12 @@ export const DEFAULT_ARTIFACTS = 100;
 /** DescribeTrainingJob calls at once. */
 const DESCRIBE_CONCURRENCY = 4;
 
+/** Finished jobs whose artifact is remembered (a finished job's artifact never changes). */
+const CACHED_ARTIFACTS = 1000;
+
+/** Artifacts of finished jobs by job name (null: the job has none), so a refresh describes only new jobs. */
+export type ArtifactCache = Map<string, ModelArtifact | null>;
+
 /**
  * The `model.tar.gz` of Completed training jobs (and Stopped ones that wrote one), newest
  * first. `keep` drops artifacts that cannot be used (a local file that was deleted).
@@ -30,6 +36,7 @@ export async function listTrainingJobArtifacts(
   jobs: SageMakerBackend,
   options: ListModelsOptions = {},
   keep: (uri: string) => boolean = () => true,
+  cache: ArtifactCache = new Map(),
 ): Promise<ModelArtifact[]> {
   const max = Math.max(1, options.maxItems ?? DEFAULT_ARTIFACTS);
   const summaries: TrainingJobSummary[] = [];
@@ -61,17 +68,25 @@ export async function listTrainingJobArtifacts(
     while (next < chosen.length) {
       const index = next++;
       if (options.signal?.aborted) throw new OperationCancelledError('Listing was cancelled.');
-      const job = await jobs.describeTrainingJob({
-        TrainingJobName: chosen[index].TrainingJobName,
-      });
-      const uri = job.ModelArtifacts?.S3ModelArtifacts;
-      if (!uri || !keep(uri)) continue;
-      artifacts[index] = {
-        trainingJobName: job.TrainingJobName ?? chosen[index].TrainingJobName!,
-        artifactUri: uri,
-        status: job.TrainingJobStatus ?? chosen[index].TrainingJobStatus ?? '',
-        ...(job.TrainingEndTime ? { trainingEndTime: job.TrainingEndTime.toISOString() } : {}),
-      };
+      const name = chosen[index].TrainingJobName!;
+      let artifact = cache.get(name);
+      if (artifact === undefined) {
+        const job = await jobs.describeTrainingJob({ TrainingJobName: name });
+        const uri = job.ModelArtifacts?.S3ModelArtifacts;
+        artifact = uri
+          ? {
+              trainingJobName: job.TrainingJobName ?? name,
+              artifactUri: uri,
+              status: job.TrainingJobStatus ?? chosen[index].TrainingJobStatus ?? '',
+              ...(job.TrainingEndTime
+                ? { trainingEndTime: job.TrainingEndTime.toISOString() }
+                : {}),
+            }
+          : null;
+        cache.set(name, artifact);
+        while (cache.size > CACHED_ARTIFACTS) cache.delete(cache.keys().next().value!);
+      }
+      if (artifact && keep(artifact.artifactUri)) artifacts[index] = artifact;
     }
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, chosen.length) }, worker));
@@ -95,6 +110,7 @@ export function artifactExists(uri: string): boolean {
 /** The local engine's models: the artifacts of its finished jobs; no SageMaker models. */
 export class LocalModels implements ModelsBackend {
   readonly kind = 'local' as const;
+  private readonly cache: ArtifactCache = new Map();
 
   constructor(private readonly jobs: SageMakerBackend) {}
 
@@ -110,6 +126,6 @@ export class LocalModels implements ModelsBackend {
   }
 
   listModelArtifacts(options: ListModelsOptions = {}): Promise<ModelArtifact[]> {
-    return listTrainingJobArtifacts(this.jobs, options, artifactExists);
+    return listTrainingJobArtifacts(this.jobs, options, artifactExists, this.cache);
   }
 }

@@ -20,6 +20,20 @@ export const COMMANDS = {
   openTuningResultsInNotebook: 'sagemakerWorkbench.openTuningResultsInNotebook',
   fineTuneModel: 'sagemakerWorkbench.fineTuneModel',
   trainIncrementally: 'sagemakerWorkbench.trainIncrementally',
+  refreshDatasets: 'sagemakerWorkbench.refreshDatasets',
+  openS3Uri: 'sagemakerWorkbench.openS3Uri',
+  addLocalDatasetFolder: 'sagemakerWorkbench.addLocalDatasetFolder',
+  removeDatasetLocation: 'sagemakerWorkbench.removeDatasetLocation',
+  loadMoreDatasets: 'sagemakerWorkbench.loadMoreDatasets',
+  searchDatasetPrefix: 'sagemakerWorkbench.searchDatasetPrefix',
+  validateDatasetLayout: 'sagemakerWorkbench.validateDatasetLayout',
+  uploadDatasetFolder: 'sagemakerWorkbench.uploadDatasetFolder',
+  downloadDataset: 'sagemakerWorkbench.downloadDataset',
+  copyDatasetUri: 'sagemakerWorkbench.copyDatasetUri',
+  refreshModels: 'sagemakerWorkbench.refreshModels',
+  revealModelArtifact: 'sagemakerWorkbench.revealModelArtifact',
+  copyModelArtifactUri: 'sagemakerWorkbench.copyModelArtifactUri',
+  describeModel: 'sagemakerWorkbench.describeModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -35,7 +49,22 @@ export const VIEWS = {
 export const CONTEXT = {
   runningTrainingJob: 'trainingJob.running',
   finishedTrainingJob: 'trainingJob.finished',
-  model: 'model.artifact',
+  /** A model.tar.gz (Models view); the item carries `artifactUri`. */
+  modelArtifact: 'modelArtifact',
+  /** A SageMaker model (Models view, aws). */
+  sageMakerModel: 'sageMakerModel',
+  /**
+   * Datasets view: `dataset.<folder|object>.<s3|local>`, then `.opened` for locations the user
+   * opened, `.root` for registered local folders.
+   */
+  s3Folder: 'dataset.folder.s3',
+  s3Object: 'dataset.object.s3',
+  localFolder: 'dataset.folder.local',
+  localObject: 'dataset.object.local',
+  openedSuffix: '.opened',
+  rootSuffix: '.root',
+  searchResults: 'dataset.search',
+  loadMore: 'dataset.loadMore',
   runningTuningJob: 'tuningJob.running',
   finishedTuningJob: 'tuningJob.finished',
 } as const;

@@ -22,6 +22,13 @@ export class Config {
   get showTuningTrials(): boolean {
     return this.section.get<boolean>('trainingJobs.showTuningTrials', false);
   }
+  /** Local dataset folders shown in the Datasets view (paths, ~/..., file:// URIs). */
+  get localDatasetFolders(): string[] {
+    const folders = this.section.get<unknown>('local.datasetFolders', []);
+    return Array.isArray(folders)
+      ? folders.filter((f): f is string => typeof f === 'string' && f.trim() !== '')
+      : [];
+  }
   get awsProfile(): string {
     return this.section.get<string>('aws.profile', '');
   }

@@ -5,7 +5,10 @@
 import * as vscode from 'vscode';
 import { Services } from './services';
 import { TrainingJobsTree } from './trees/trainingJobsTree';
-import { ModelsTree, registerEmptyView } from './trees/simpleTrees';
+import { ModelsTree } from './trees/modelsTree';
+import { DatasetsTree } from './trees/datasetsTree';
+import { registerDatasetCommands } from './commands/datasetCommands';
+import { registerModelCommands } from './commands/modelCommands';
 import { JobLogs } from './jobLogs';
 import { registerTrainingJobCommands } from './commands/trainingJobCommands';
 import { registerStatusBar } from './statusBar';
@@ -13,13 +16,14 @@ import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { registerFineTuneCommands } from './commands/fineTuneCommands';
-import { VIEWS } from './commandIds';
 import { registerPanels } from './panels/registerPanels';
 
 export interface ExtensionApi {
   services: Services;
   trainingJobs: TrainingJobsTree;
   tuningJobs: TuningJobsTree;
+  datasets: DatasetsTree;
+  models: ModelsTree;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -29,16 +33,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const logs = new JobLogs(services);
     context.subscriptions.push(logs);
     const trainingJobs = TrainingJobsTree.register(services);
-    ModelsTree.register(services, trainingJobs);
-    registerEmptyView(services, VIEWS.datasets);
+    const models = ModelsTree.register(services, trainingJobs);
+    const datasets = DatasetsTree.register(services);
     const tuningJobs = TuningJobsTree.register(services);
     registerTrainingJobCommands(services, logs);
     registerTuningJobCommands(services);
+    registerDatasetCommands(services, datasets);
+    registerModelCommands(services, models);
     registerFineTuneCommands(services, logs);
     registerPanels(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);
-    return { services, trainingJobs, tuningJobs };
+    return { services, trainingJobs, tuningJobs, datasets, models };
   } catch (err) {
     void vscode.window.showErrorMessage(
       `SageMaker Workbench failed to start: ${(err as Error).message}`,

@@ -27,9 +27,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { S3Datasets } from '../../src/backends/aws/s3/s3Datasets';
-import { TransferRefusedError } from '../../src/backends/aws/s3/s3Transfer';
 import { S3UriError } from '../../src/backends/aws/s3/s3Uri';
-import { OperationCancelledError, type DatasetEntry } from '../../src/backends/datasets';
+import {
+  OperationCancelledError,
+  TransferRefusedError,
+  type DatasetEntry,
+} from '../../src/backends/datasets';
 import { SageMakerError } from '../../src/model/errors';
 import { DUMMY_CREDENTIALS, MOTO_SKIP_REASON, MotoServer, motoAvailable } from '../moto/motoServer';
 

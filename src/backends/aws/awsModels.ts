@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { validationError } from '../../model/errors';
 import type { ListModelsOptions, ModelArtifact, ModelsBackend } from '../datasets';
-import { listTrainingJobArtifacts } from '../models';
+import { listTrainingJobArtifacts, type ArtifactCache } from '../models';
 import type { AwsBackend } from './awsBackend';
 
 /** SageMaker's ModelName: up to 63 letters, digits and hyphens, not starting with a hyphen. */
@@ -19,6 +19,7 @@ const MODEL_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 export class AwsModels implements ModelsBackend {
   readonly kind = 'aws' as const;
+  private readonly cache: ArtifactCache = new Map();
 
   constructor(private readonly backend: AwsBackend) {}
 
@@ -62,6 +63,6 @@ export class AwsModels implements ModelsBackend {
   }
 
   listModelArtifacts(options: ListModelsOptions = {}): Promise<ModelArtifact[]> {
-    return listTrainingJobArtifacts(this.backend, options);
+    return listTrainingJobArtifacts(this.backend, options, () => true, this.cache);
   }
 }

@@ -34,6 +34,7 @@ import { isIgnoredPath, listNames } from '../../../engine/training/data/layout';
 import { compareCodePoints } from '../../../engine/training/data/source';
 import {
   OperationCancelledError,
+  TransferRefusedError,
   type TransferOptions,
   type TransferProgress,
   type TransferResult,
@@ -47,11 +48,6 @@ export const DEFAULT_CONCURRENCY = 4;
 const QUEUE_SIZE = 2;
 /** lib-storage's part size (S3's minimum); larger files go multipart. */
 export const PART_SIZE = 5 * 1024 * 1024;
-
-/** A transfer refused before it started (objects or files that exist, unsafe keys). */
-export class TransferRefusedError extends Error {
-  override readonly name = 'TransferRefused';
-}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.csv': 'text/csv',
@@ -121,6 +117,7 @@ export async function uploadFolder(
       `${conflicts.length} of the ${files.length} files already exist under ${destination} ` +
         `(${listNames(conflicts.map((f) => f.relative))}). Nothing was uploaded; ` +
         `choose another prefix, or overwrite them (smw: --overwrite).`,
+      'exists',
     );
   }
 
@@ -278,6 +275,7 @@ export async function downloadPrefix(
     throw new TransferRefusedError(
       `Refusing to download ${source}: ${unsafe.length} object keys would be written outside ` +
         `${target} (${listNames(unsafe.map((o) => JSON.stringify(o.key)))}). Nothing was downloaded.`,
+      'unsafe',
     );
   }
   const destinations = new Map(plan.objects.map((o) => [o, safeDestination(target, o.relative)!]));
@@ -304,6 +302,7 @@ export async function downloadPrefix(
     throw new TransferRefusedError(
       `${conflicts.length} files already exist in ${target} (${listNames(conflicts)}). Nothing ` +
         `was downloaded; choose another folder, or overwrite them (smw: --overwrite).`,
+      'exists',
     );
   }
 
@@ -325,6 +324,7 @@ export async function downloadPrefix(
     if (realParent !== realTarget && !realParent.startsWith(realTarget + sep)) {
       throw new TransferRefusedError(
         `Refusing to write ${dest}: ${dirname(dest)} leads outside ${target} (a symbolic link).`,
+        'unsafe',
       );
     }
     const existed = await lstat(dest).then(
@@ -570,7 +570,7 @@ function messageOf(err: unknown): string {
 /** The same error (class and name kept, so the CLI's exit code stays right) with a new message. */
 function withMessage(err: unknown, message: string): Error {
   if (err instanceof SageMakerError) return new SageMakerError(err.name, message);
-  if (err instanceof TransferRefusedError) return new TransferRefusedError(message);
+  if (err instanceof TransferRefusedError) return new TransferRefusedError(message, err.reason);
   const copy = new Error(message);
   if (err instanceof Error) copy.name = err.name;
   return copy;
