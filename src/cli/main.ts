@@ -23,11 +23,16 @@ import type {
   ListTrainingJobsRequest,
 } from '../model/types';
 import { followLog, waitForTrainingJob, waitForTuningJob } from './follow';
+import { addDatasetCommands } from './datasets';
+import { OperationCancelledError } from '../backends/datasets';
+import { S3UriError } from '../backends/aws/s3/s3Uri';
 
 export const EXIT_JOB_FAILED = 1;
 export const EXIT_USAGE = 252;
 export const EXIT_SERVICE = 254;
 export const EXIT_OTHER = 255;
+/** Interrupted (Ctrl-C), as the AWS CLI exits on SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 interface GlobalOptions {
   backend: 'local' | 'aws';
@@ -309,6 +314,14 @@ export function buildProgram(distDir: string): Command {
       );
     });
 
+  addDatasetCommands(program, {
+    backendOf,
+    print,
+    fail: (message, exitCode) => new CliError(message, exitCode),
+    exitJobFailed: EXIT_JOB_FAILED,
+    exitUsage: EXIT_USAGE,
+  });
+
   return program;
 }
 
@@ -389,9 +402,13 @@ export async function main(argv: string[], distDir: string): Promise<number> {
     const [message, code] =
       err instanceof CliError
         ? [err.message, err.exitCode]
-        : err instanceof SageMakerError
-          ? [`An error occurred (${err.name}): ${err.message}`, EXIT_SERVICE]
-          : [(err as Error).message, EXIT_OTHER];
+        : err instanceof S3UriError
+          ? [err.message, EXIT_USAGE]
+          : err instanceof OperationCancelledError
+            ? [err.message, EXIT_INTERRUPTED]
+            : err instanceof SageMakerError
+              ? [`An error occurred (${err.name}): ${err.message}`, EXIT_SERVICE]
+              : [(err as Error).message, EXIT_OTHER];
     process.stderr.write(`smw: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return code;
   }

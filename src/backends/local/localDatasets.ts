@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validationError } from '../../model/errors';
-import { reportDataset, type DatasetReport } from '../../engine/training/data/report';
+import type { DatasetReport } from '../../engine/training/data/report';
 import { compareCodePoints } from '../../engine/training/data/source';
 import {
   OperationCancelledError,
@@ -193,6 +193,10 @@ export class LocalDatasets implements DatasetsBackend {
         `${dir} ${info ? 'is a file' : 'does not exist'}; a dataset is a folder.`,
       );
     }
+    // Loaded on use: the image decoders it brings would slow down every smw start.
+    const { reportDataset } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../../engine/training/data/report') as typeof import('../../engine/training/data/report');
     return reportDataset(dir);
   }
 
