@@ -74,7 +74,7 @@ test(
         fs.chmodSync(`${session!.workspace.dir}/score.sh`, 0o755),
       );
       await openViewContainer(page, 'SageMaker');
-      await runCommand(page, 'SageMaker: Create Tuning Job...');
+      await runCommand(page, 'SageMaker: Create Tuning Job from Request JSON...');
       await pickQuickPickItem(page, 'tune.json');
       const job = await findTreeItem(
         page,

@@ -53,51 +53,11 @@ export function registerTuningJobCommands(services: Services): void {
   const { context } = services;
   const register = (id: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  const workspaceFolder = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 
-  register(COMMANDS.createTuningJob, async (arg?: CreateTuningJobArgs | vscode.Uri) => {
-    const args: CreateTuningJobArgs | undefined =
-      arg instanceof vscode.Uri ? { requestFile: arg.fsPath } : (arg ?? (await pickRequestFile()));
-    if (!args) return undefined;
-    let request: CreateHyperParameterTuningJobRequest;
-    try {
-      request = args.request ?? readRequestFile(args.requestFile!, workspaceFolder());
-    } catch (err) {
-      void vscode.window.showErrorMessage(
-        `Could not read ${args.requestFile}: ${(err as Error).message}`,
-      );
-      return undefined;
-    }
-    if (args.name) request = { ...request, HyperParameterTuningJobName: args.name };
-    const backend = services.backend;
-    for (;;) {
-      try {
-        await backend.createHyperParameterTuningJob(request);
-        break;
-      } catch (err) {
-        const error = err as Error;
-        if (error.name === 'ResourceInUse' && !args.request && !args.name) {
-          // A request file kept in the repository is run again and again: offer a fresh name.
-          const name = await vscode.window.showInputBox({
-            title: 'Create Tuning Job',
-            prompt: `${error.message} Name this run:`,
-            value: nextName(request.HyperParameterTuningJobName!),
-            validateInput: (v) =>
-              /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/.test(v)
-                ? undefined
-                : '1-32 letters, digits and hyphens',
-          });
-          if (!name) return undefined;
-          request = { ...request, HyperParameterTuningJobName: name };
-          continue;
-        }
-        void vscode.window.showErrorMessage(`Could not create the tuning job: ${error.message}`);
-        return undefined;
-      }
-    }
-    const finished = follow(services, request.HyperParameterTuningJobName!);
-    return args.wait ? finished : request.HyperParameterTuningJobName;
-  });
+  // The request-file flow; "Create Tuning Job..." opens the editor (src/ui/panels/editorPanel.ts).
+  register(COMMANDS.createTuningJobFromJson, (arg?: CreateTuningJobArgs | vscode.Uri) =>
+    createTuningJobFromArgs(services, arg),
+  );
 
   register(COMMANDS.stopTuningJob, async (arg?: unknown) => {
     const name = tuningJobNameOf(arg);
@@ -124,6 +84,58 @@ export function registerTuningJobCommands(services: Services): void {
   });
 }
 
+/**
+ * Creates a tuning job from a request file (picked from the workspace when no argument is
+ * given) or a request, and follows it in a progress notification.
+ */
+export async function createTuningJobFromArgs(
+  services: Services,
+  arg?: CreateTuningJobArgs | vscode.Uri,
+): Promise<string | DescribeHyperParameterTuningJobResponse | undefined> {
+  const workspaceFolder = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const args: CreateTuningJobArgs | undefined =
+    arg instanceof vscode.Uri ? { requestFile: arg.fsPath } : (arg ?? (await pickRequestFile()));
+  if (!args) return undefined;
+  let request: CreateHyperParameterTuningJobRequest;
+  try {
+    request = args.request ?? readRequestFile(args.requestFile!, workspaceFolder());
+  } catch (err) {
+    void vscode.window.showErrorMessage(
+      `Could not read ${args.requestFile}: ${(err as Error).message}`,
+    );
+    return undefined;
+  }
+  if (args.name) request = { ...request, HyperParameterTuningJobName: args.name };
+  const backend = services.backend;
+  for (;;) {
+    try {
+      await backend.createHyperParameterTuningJob(request);
+      break;
+    } catch (err) {
+      const error = err as Error;
+      if (error.name === 'ResourceInUse' && !args.request && !args.name) {
+        // A request file kept in the repository is run again and again: offer a fresh name.
+        const name = await vscode.window.showInputBox({
+          title: 'Create Tuning Job',
+          prompt: `${error.message} Name this run:`,
+          value: nextName(request.HyperParameterTuningJobName!),
+          validateInput: (v) =>
+            /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/.test(v)
+              ? undefined
+              : '1-32 letters, digits and hyphens',
+        });
+        if (!name) return undefined;
+        request = { ...request, HyperParameterTuningJobName: name };
+        continue;
+      }
+      void vscode.window.showErrorMessage(`Could not create the tuning job: ${error.message}`);
+      return undefined;
+    }
+  }
+  const finished = follow(services, request.HyperParameterTuningJobName!);
+  return args.wait ? finished : request.HyperParameterTuningJobName;
+}
+
 function nextName(name: string): string {
   const match = /^(.*?)-(\d+)$/.exec(name);
   const next = match ? `${match[1]}-${Number(match[2]) + 1}` : `${name}-2`;
@@ -131,7 +143,7 @@ function nextName(name: string): string {
 }
 
 /** Request files in the workspace: JSON files holding a HyperParameterTuningJobConfig. */
-async function pickRequestFile(): Promise<CreateTuningJobArgs | undefined> {
+export async function pickRequestFile(): Promise<CreateTuningJobArgs | undefined> {
   const files = await vscode.workspace.findFiles(
     '**/*.json',
     '**/{node_modules,.git,.vscode}/**',

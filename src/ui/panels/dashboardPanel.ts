@@ -145,11 +145,14 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
           );
           return;
         }
-        await vscode.commands.executeCommand(TRAIN_INCREMENTALLY_COMMAND, uri);
+        await vscode.commands.executeCommand(TRAIN_INCREMENTALLY_COMMAND, {
+          jobName: message.trainingJobName,
+          artifactUri: uri,
+        });
         return;
       }
       case 'openTrainingJob':
-        await vscode.commands.executeCommand(COMMANDS.describeTrainingJob, message.trainingJobName);
+        await vscode.commands.executeCommand(COMMANDS.openTrainingRun, message.trainingJobName);
         return;
       case 'exportCsv':
         await vscode.commands.executeCommand(COMMANDS.exportTuningResults, name);

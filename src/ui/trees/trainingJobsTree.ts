@@ -57,6 +57,12 @@ export class TrainingJobNode extends TreeNode {
     item.description = progressLine(this.job, this.metrics, 1);
     item.iconPath = statusIcon(this.job.TrainingJobStatus);
     item.contextValue = this.running ? CONTEXT.runningTrainingJob : CONTEXT.finishedTrainingJob;
+    // A click opens the training run view; the twistie expands the details.
+    item.command = {
+      command: COMMANDS.openTrainingRun,
+      title: 'Open Training Run',
+      arguments: [this.name],
+    };
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(
       `**${this.name}** - ${this.job.TrainingJobStatus} (${this.job.SecondaryStatus})\n\n`,

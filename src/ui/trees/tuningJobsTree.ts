@@ -94,6 +94,11 @@ export class TrialNode extends TreeNode {
     item.contextValue = isTerminalStatus(this.summary.TrainingJobStatus)
       ? CONTEXT.finishedTrainingJob
       : CONTEXT.runningTrainingJob;
+    item.command = {
+      command: COMMANDS.openTrainingRun,
+      title: 'Open Training Run',
+      arguments: [this.trainingJobName],
+    };
     item.tooltip = [
       `${this.trainingJobName}: ${this.summary.TrainingJobStatus}${this.best ? ' (best)' : ''}`,
       metric?.Value !== undefined

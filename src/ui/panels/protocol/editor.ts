@@ -1,0 +1,154 @@
+/**
+ * The tuning request editor's protocol. The webview owns the form (an EditorDraft: every
+ * field as typed, numbers as text) and sends it on each change; the extension builds the
+ * CreateHyperParameterTuningJob request from it, validates it with the engine's own checks,
+ * and answers with the problems keyed by field, the worst-case compute and the warm-start
+ * rules.
+ */
+import {
+  array,
+  bool,
+  json,
+  messages,
+  num,
+  object,
+  oneOf,
+  optional,
+  str,
+  type Infer,
+} from './check';
+
+const text = str(4096);
+const keyValue = object({ name: text, value: text });
+
+export const STRATEGIES = ['Bayesian', 'Random', 'Grid', 'Hyperband'] as const;
+export const SCALING_TYPES = ['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic'] as const;
+export const RANGE_TYPES = ['Integer', 'Continuous', 'Categorical'] as const;
+export const WARM_START_TYPES = ['None', 'IdenticalDataAndAlgorithm', 'TransferLearning'] as const;
+
+export const rangeDraft = object({
+  name: text,
+  type: oneOf(...RANGE_TYPES),
+  min: text,
+  max: text,
+  scaling: oneOf(...SCALING_TYPES),
+  /** Categorical values, comma-separated. */
+  values: text,
+});
+export type RangeDraft = Infer<typeof rangeDraft>;
+
+export const editorDraft = object({
+  name: text,
+  strategy: oneOf(...STRATEGIES),
+  randomSeed: text,
+  objectiveMetric: text,
+  objectiveType: oneOf('Maximize', 'Minimize'),
+  maxTrainingJobs: text,
+  maxParallelTrainingJobs: text,
+  maxRuntimeSeconds: text,
+  targetObjective: text,
+  maxNotImproving: text,
+  completeOnConvergence: bool,
+  earlyStopping: oneOf('Off', 'Auto'),
+  hyperbandMinResource: text,
+  hyperbandMaxResource: text,
+  staticHyperParameters: array(keyValue, 200),
+  ranges: array(rangeDraft, 100),
+  trainingImage: text,
+  metricDefinitions: array(object({ name: text, regex: text }), 40),
+  channels: array(object({ name: text, uri: text }), 20),
+  roleArn: text,
+  outputPath: text,
+  instanceType: text,
+  instanceCount: text,
+  volumeSizeInGB: text,
+  maxRuntimePerJob: text,
+  warmStartType: oneOf(...WARM_START_TYPES),
+  warmStartParents: array(str(100), 20),
+});
+export type EditorDraft = Infer<typeof editorDraft>;
+
+export interface FieldProblem {
+  /** A field id: a draft key ("maxParallelTrainingJobs"), or "<list>.<index>.<key>" ("ranges.2.min"). */
+  field: string;
+  message: string;
+}
+
+export interface ComputeEstimate {
+  /** Worst-case instance time in seconds, and how it was bounded. */
+  instanceSeconds?: number;
+  /** Worst-case wall-clock time of the whole tuning job. */
+  wallClockSeconds?: number;
+  lines: string[];
+}
+
+export interface RuleCheck {
+  rule: string;
+  label: string;
+  state: 'pass' | 'fail' | 'n/a';
+  reasons: string[];
+}
+
+export interface BuiltinAlgorithmInfo {
+  image: string;
+  label: string;
+  /** Default static hyperparameters, as strings. */
+  defaults: Record<string, string>;
+  metrics: string[];
+}
+
+/** Extension -> webview. */
+export type EditorOutbound =
+  | {
+      type: 'init';
+      draft: EditorDraft;
+      /** The request file the draft came from (saving writes it back). */
+      file?: string;
+      /** The request the draft was built over (kept in the webview's state for a reload). */
+      base?: unknown;
+      /** Parts of the request the form does not show; they are kept as they are. */
+      notes: string[];
+      /** The file could not be read as a request (bad JSON): the form shows what could be kept. */
+      loadError?: string;
+      backend: 'local' | 'aws';
+      algorithms: BuiltinAlgorithmInfo[];
+    }
+  | {
+      type: 'validation';
+      seq: number;
+      problems: FieldProblem[];
+      /** Problems of the request as a whole (the engine's checks beyond single fields). */
+      general: string[];
+      estimate: ComputeEstimate;
+      warmStart: RuleCheck[];
+      /** The request as it would be saved (pretty JSON), for the preview. */
+      requestJson: string;
+    }
+  | { type: 'patch'; patch: Partial<EditorDraft> }
+  | { type: 'saved'; file: string }
+  | { type: 'launched'; name: string }
+  | { type: 'failed'; message: string; field?: string };
+
+export const editorInbound = messages({
+  ready: {},
+  changed: { seq: num({ integer: true, min: 0 }), draft: editorDraft },
+  save: { draft: editorDraft },
+  launch: { draft: editorDraft },
+  loadJson: {},
+  openJson: {},
+  chooseScript: {},
+  chooseChannelFolder: { index: num({ integer: true, min: 0, max: 19 }) },
+  chooseParents: { draft: editorDraft },
+});
+export type EditorInbound = Infer<typeof editorInbound>;
+
+/** Saved by the webview; a reload restores the form as it was, unsaved edits included. */
+export const editorState = object({
+  draft: optional(editorDraft),
+  file: optional(str(4096)),
+  /** The request the draft was loaded from (fields the form does not show are kept from it). */
+  base: optional(json()),
+});
+export type EditorState = Infer<typeof editorState>;
+
+export const EDITOR_VIEW_TYPE = 'sagemakerWorkbench.tuningRequestEditor';

@@ -1,0 +1,765 @@
+/**
+ * The tuning request editor's webview: the form over an EditorDraft. Every edit is sent to
+ * the extension (debounced); its validation comes back keyed by field and is shown beside
+ * each field, with the request-wide problems, the warm-start rules and the worst-case compute.
+ */
+import '../shared/base.css';
+import './editor.css';
+import '../shared/elements';
+import type { CheckedElement, ValueElement } from '../shared/elements';
+import { connect } from '../shared/vscodeApi';
+import { h, icon, replaceChildren } from '../shared/dom';
+import type {
+  BuiltinAlgorithmInfo,
+  EditorDraft,
+  EditorInbound,
+  EditorOutbound,
+  EditorState,
+  FieldProblem,
+  RangeDraft,
+} from '../../ui/panels/protocol/editor';
+import { SCALING_TYPES, STRATEGIES } from '../../ui/panels/protocol/editor';
+
+const channel = connect<EditorInbound, EditorOutbound, EditorState>();
+const saved = channel.getState();
+let draft: EditorDraft | undefined = saved?.draft;
+let file = saved?.file;
+let base = saved?.base;
+let algorithms: BuiltinAlgorithmInfo[] = [];
+let seq = 0;
+let lastApplied = -1;
+let debounce: number | undefined;
+let problems: FieldProblem[] = [];
+
+function saveState(): void {
+  channel.setState({
+    ...(draft ? { draft } : {}),
+    ...(file ? { file } : {}),
+    ...(base !== undefined ? { base } : {}),
+  });
+}
+
+/** Sends the form for validation, at most every 120 ms while typing. */
+function changed(now = false): void {
+  if (!draft) return;
+  saveState();
+  window.clearTimeout(debounce);
+  const send = () => channel.post({ type: 'changed', seq: ++seq, draft: draft! });
+  if (now) send();
+  else debounce = window.setTimeout(send, 120);
+}
+
+// ------------------------------------------------------------------ controls
+
+type StringKeys = {
+  [K in keyof EditorDraft]: EditorDraft[K] extends string ? K : never;
+}[keyof EditorDraft];
+
+const fieldId = (field: string) => `f-${field.replace(/\./g, '-')}`;
+
+/** A labelled control with its error line; the field id ties validation messages to it. */
+function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
+  control.id = fieldId(id);
+  control.setAttribute('aria-describedby', `${fieldId(id)}-error`);
+  return h(
+    'div',
+    { class: 'field', 'data-field': id },
+    h('label', { for: fieldId(id) }, label),
+    control,
+    hint ? h('div', { class: 'hint muted' }, hint) : null,
+    h('div', { class: 'field-error', id: `${fieldId(id)}-error`, 'aria-live': 'polite' }),
+  );
+}
+
+function textInput(
+  label: string,
+  value: string,
+  onInput: (value: string) => void,
+  placeholder = '',
+): ValueElement {
+  const input = h('vscode-textfield', {
+    value,
+    label,
+    'aria-label': label,
+    placeholder,
+  }) as ValueElement;
+  input.value = value;
+  input.addEventListener('input', () => {
+    onInput(input.value);
+    changed();
+  });
+  return input;
+}
+
+function select<T extends string>(
+  label: string,
+  value: T,
+  options: readonly (T | [T, string])[],
+  onChange: (value: T) => void,
+): ValueElement {
+  const element = h(
+    'vscode-single-select',
+    { 'aria-label': label },
+    ...options.map((option) => {
+      const [v, text] = Array.isArray(option) ? option : [option, option];
+      return h('vscode-option', { value: v, ...(v === value ? { selected: true } : {}) }, text);
+    }),
+  ) as ValueElement;
+  element.addEventListener('change', () => {
+    onChange(element.value as T);
+    changed();
+  });
+  return element;
+}
+
+function textField(key: StringKeys, label: string, hint?: string, placeholder = ''): HTMLElement {
+  return field(
+    key,
+    label,
+    textInput(label, draft![key], (v) => (draft![key] = v as never), placeholder),
+    hint,
+  );
+}
+
+function button(
+  label: string,
+  iconName: string,
+  onClick: () => void,
+  options: { primary?: boolean; id?: string } = {},
+): HTMLElement {
+  const element = h(
+    'vscode-button',
+    {
+      ...(options.primary ? {} : { secondary: true }),
+      'aria-label': label,
+      ...(options.id ? { id: options.id } : {}),
+    },
+    icon(iconName),
+    ` ${label}`,
+  );
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+function removeButton(label: string, onClick: () => void): HTMLElement {
+  const element = h(
+    'button',
+    { class: 'icon-button', 'aria-label': label, title: label },
+    icon('trash'),
+  );
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+// ------------------------------------------------------------------ skeleton
+
+const app = document.getElementById('app')!;
+const fileLabel = h('span', { class: 'muted' });
+const status = h('span', { class: 'status-line', role: 'status', 'aria-live': 'polite' });
+const problemCount = h('span', { class: 'problem-count', 'aria-live': 'polite' });
+const loadBanner = h('div', { class: 'banner', role: 'alert', hidden: true });
+const notesBanner = h('div', { class: 'banner info', hidden: true });
+const generalBanner = h('div', {
+  class: 'banner',
+  role: 'alert',
+  hidden: true,
+  id: 'general-problems',
+});
+const form = h('div', { class: 'form' });
+const estimateBox = h('div', { class: 'estimate', 'aria-live': 'polite' });
+const warmStartChecks = h('ul', { class: 'rules', 'aria-label': 'Warm start rules' });
+const requestPreview = h('pre', {
+  class: 'request-json',
+  tabindex: 0,
+  'aria-label': 'Request JSON',
+});
+
+replaceChildren(
+  app,
+  h(
+    'header',
+    { class: 'toolbar' },
+    h('h1', null, 'Tuning request'),
+    fileLabel,
+    problemCount,
+    h(
+      'div',
+      { class: 'actions' },
+      button('Load Request JSON...', 'folder-opened', () => channel.post({ type: 'loadJson' })),
+      button('Save Request JSON', 'save', () => draft && channel.post({ type: 'save', draft })),
+      button('Launch', 'play', () => draft && channel.post({ type: 'launch', draft }), {
+        primary: true,
+        id: 'launch',
+      }),
+    ),
+  ),
+  status,
+  loadBanner,
+  notesBanner,
+  generalBanner,
+  form,
+);
+
+// ------------------------------------------------------------------ the form
+
+function render(): void {
+  if (!draft) return;
+  const d = draft;
+  replaceChildren(
+    form,
+    section(
+      'Job',
+      'job',
+      h(
+        'div',
+        { class: 'grid' },
+        textField('name', 'Tuning job name', '1-32 letters, digits and hyphens'),
+        field(
+          'strategy',
+          'Strategy',
+          select('Strategy', d.strategy, STRATEGIES, (v) => {
+            d.strategy = v;
+            render();
+          }),
+        ),
+        textField('randomSeed', 'Random seed', 'Optional: makes a run reproducible'),
+        textField('objectiveMetric', 'Objective metric', 'One of the metric definitions'),
+        field(
+          'objectiveType',
+          'Objective',
+          select(
+            'Objective type',
+            d.objectiveType,
+            ['Minimize', 'Maximize'],
+            (v) => (d.objectiveType = v),
+          ),
+        ),
+      ),
+    ),
+    section('Algorithm', 'algorithm', ...algorithmSection()),
+    section('Hyperparameter ranges', 'ranges', ...rangesSection()),
+    section('Static hyperparameters', 'statics', ...staticsSection()),
+    section(
+      'Limits and completion',
+      'limits',
+      h(
+        'div',
+        { class: 'grid' },
+        textField('maxTrainingJobs', 'Max training jobs', 'ResourceLimits.MaxNumberOfTrainingJobs'),
+        textField(
+          'maxParallelTrainingJobs',
+          'Max parallel training jobs',
+          'ResourceLimits.MaxParallelTrainingJobs',
+        ),
+        textField(
+          'maxRuntimeSeconds',
+          'Max tuning time (seconds)',
+          'ResourceLimits.MaxRuntimeInSeconds, optional',
+        ),
+        textField('targetObjective', 'Target objective value', 'Complete when reached (optional)'),
+        textField(
+          'maxNotImproving',
+          'Stop after N jobs not improving',
+          'BestObjectiveNotImproving (optional)',
+        ),
+        field(
+          'completeOnConvergence',
+          'Complete on convergence',
+          checkbox(
+            'Complete on convergence',
+            d.completeOnConvergence,
+            (v) => (d.completeOnConvergence = v),
+          ),
+        ),
+        field(
+          'earlyStopping',
+          'Early stopping',
+          select(
+            'Early stopping',
+            d.earlyStopping,
+            [
+              ['Off', 'Off'],
+              ['Auto', 'Auto (median rule)'],
+            ],
+            (v) => (d.earlyStopping = v),
+          ),
+        ),
+        ...(d.strategy === 'Hyperband'
+          ? [
+              textField(
+                'hyperbandMinResource',
+                'Hyperband min resource',
+                'Epochs before the first rung',
+              ),
+              textField(
+                'hyperbandMaxResource',
+                'Hyperband max resource',
+                'Default: the epochs hyperparameter',
+              ),
+            ]
+          : []),
+      ),
+    ),
+    section('Input channels', 'channels', ...channelsSection()),
+    section(
+      'Each training job',
+      'resources',
+      h(
+        'div',
+        { class: 'grid' },
+        textField('instanceType', 'Instance type', '', 'ml.m5.large'),
+        textField('instanceCount', 'Instance count'),
+        textField('volumeSizeInGB', 'Volume size (GB)'),
+        textField(
+          'maxRuntimePerJob',
+          'Max runtime per job (seconds)',
+          'StoppingCondition.MaxRuntimeInSeconds',
+        ),
+        textField('outputPath', 'Output path', 's3://bucket/prefix or file:///folder'),
+        textField('roleArn', 'IAM role ARN'),
+      ),
+    ),
+    section('Warm start', 'warm-start', ...warmStartSection()),
+    section('Estimated worst-case compute', 'estimate', estimateBox),
+    h('details', { class: 'preview' }, h('summary', null, 'Request JSON'), requestPreview),
+  );
+  applyProblems();
+}
+
+function section(title: string, id: string, ...children: (HTMLElement | null)[]): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': `h-${id}` },
+    h('h2', { id: `h-${id}` }, title),
+    ...children,
+  );
+}
+
+function checkbox(
+  label: string,
+  checked: boolean,
+  onChange: (value: boolean) => void,
+): HTMLElement {
+  const element = h('vscode-checkbox', {
+    label,
+    'aria-label': label,
+    ...(checked ? { checked: true } : {}),
+  }) as CheckedElement;
+  element.addEventListener('change', () => {
+    onChange(element.checked);
+    changed();
+  });
+  return element;
+}
+
+function algorithmSection(): HTMLElement[] {
+  const d = draft!;
+  const presets: [string, string][] = [
+    ['local:process', 'Your script (local:process)'],
+    ...algorithms.map((a): [string, string] => [a.image, `${a.label} (${a.image})`]),
+    ['custom', 'Another training image'],
+  ];
+  const known = presets.some(([image]) => image === d.trainingImage);
+  const builtin = algorithms.find((a) => a.image === d.trainingImage);
+  const image = select(
+    'Algorithm',
+    known ? d.trainingImage : 'custom',
+    presets.map(([v, t]) => [v, t] as [string, string]),
+    (v) => {
+      if (v !== 'custom') d.trainingImage = v;
+      render();
+    },
+  );
+  return [
+    h(
+      'div',
+      { class: 'grid' },
+      field('algorithm', 'Algorithm', image),
+      textField(
+        'trainingImage',
+        'Training image',
+        'local:process runs your script; an ECR image URI runs on SageMaker',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'row-actions' },
+      d.trainingImage === 'local:process'
+        ? button('Choose Script...', 'file-code', () => channel.post({ type: 'chooseScript' }))
+        : null,
+      builtin
+        ? button(`Add ${builtin.label} Defaults`, 'wand', () => {
+            const names = new Set(d.staticHyperParameters.map((p) => p.name));
+            const tuned = new Set(d.ranges.map((r) => r.name));
+            for (const [name, value] of Object.entries(builtin.defaults))
+              if (!names.has(name) && !tuned.has(name))
+                d.staticHyperParameters.push({ name, value });
+            if (!d.objectiveMetric) d.objectiveMetric = 'validation:accuracy';
+            render();
+            changed(true);
+          })
+        : null,
+    ),
+    h('h3', null, 'Metric definitions'),
+    builtin ? h('p', { class: 'muted' }, `Built in: ${builtin.metrics.join(', ')}`) : null,
+    rows(
+      d.metricDefinitions,
+      'metricDefinitions',
+      (m, i) => [
+        field(
+          `metricDefinitions.${i}.name`,
+          'Name',
+          textInput(`Metric ${i + 1} name`, m.name, (v) => (m.name = v), 'validation:accuracy'),
+        ),
+        field(
+          `metricDefinitions.${i}.regex`,
+          'Regex',
+          textInput(`Metric ${i + 1} regex`, m.regex, (v) => (m.regex = v), 'accuracy=([0-9.]+)'),
+        ),
+      ],
+      () => ({ name: '', regex: '' }),
+      'Add Metric',
+    ),
+  ].filter((e): e is HTMLElement => e !== null);
+}
+
+function rows<T>(
+  list: T[],
+  key: string,
+  cells: (item: T, index: number) => HTMLElement[],
+  create: () => T,
+  addLabel: string,
+): HTMLElement {
+  const container = h('div', { class: 'rows', 'data-list': key });
+  list.forEach((item, index) => {
+    container.appendChild(
+      h(
+        'div',
+        {
+          class: 'row',
+          role: 'group',
+          'aria-label': `${addLabel.replace(/^Add /, '')} ${index + 1}`,
+        },
+        ...cells(item, index),
+        removeButton(`Remove ${addLabel.replace(/^Add /, '').toLowerCase()} ${index + 1}`, () => {
+          list.splice(index, 1);
+          render();
+          changed(true);
+        }),
+      ),
+    );
+  });
+  container.appendChild(
+    h(
+      'div',
+      { class: 'row-actions' },
+      button(addLabel, 'add', () => {
+        list.push(create());
+        render();
+        changed(true);
+        const inputs = form.querySelectorAll<HTMLElement>(
+          `[data-list="${key}"] .row:last-of-type vscode-textfield`,
+        );
+        inputs[0]?.focus();
+      }),
+    ),
+  );
+  return container;
+}
+
+function rangesSection(): HTMLElement[] {
+  const d = draft!;
+  return [
+    rows(
+      d.ranges,
+      'ranges',
+      (r: RangeDraft, i) => [
+        field(
+          `ranges.${i}.name`,
+          'Name',
+          textInput(`Range ${i + 1} name`, r.name, (v) => (r.name = v), 'learning_rate'),
+        ),
+        field(
+          `ranges.${i}.type`,
+          'Type',
+          select(`Range ${i + 1} type`, r.type, ['Continuous', 'Integer', 'Categorical'], (v) => {
+            r.type = v;
+            render();
+          }),
+        ),
+        ...(r.type === 'Categorical'
+          ? [
+              field(
+                `ranges.${i}.values`,
+                'Values',
+                textInput(`Range ${i + 1} values`, r.values, (v) => (r.values = v), 'a, b, c'),
+                'Comma-separated',
+              ),
+            ]
+          : [
+              field(
+                `ranges.${i}.min`,
+                'Min',
+                textInput(`Range ${i + 1} min`, r.min, (v) => (r.min = v)),
+              ),
+              field(
+                `ranges.${i}.max`,
+                'Max',
+                textInput(`Range ${i + 1} max`, r.max, (v) => (r.max = v)),
+              ),
+              field(
+                `ranges.${i}.scaling`,
+                'Scaling',
+                select(`Range ${i + 1} scaling`, r.scaling, SCALING_TYPES, (v) => (r.scaling = v)),
+              ),
+            ]),
+      ],
+      (): RangeDraft => ({
+        name: '',
+        type: 'Continuous',
+        min: '',
+        max: '',
+        scaling: 'Auto',
+        values: '',
+      }),
+      'Add Range',
+    ),
+  ];
+}
+
+function staticsSection(): HTMLElement[] {
+  const d = draft!;
+  return [
+    rows(
+      d.staticHyperParameters,
+      'staticHyperParameters',
+      (p, i) => [
+        field(
+          `staticHyperParameters.${i}.name`,
+          'Name',
+          textInput(`Static hyperparameter ${i + 1} name`, p.name, (v) => (p.name = v)),
+        ),
+        field(
+          `staticHyperParameters.${i}.value`,
+          'Value',
+          textInput(`Static hyperparameter ${i + 1} value`, p.value, (v) => (p.value = v)),
+        ),
+      ],
+      () => ({ name: '', value: '' }),
+      'Add Hyperparameter',
+    ),
+  ];
+}
+
+function channelsSection(): HTMLElement[] {
+  const d = draft!;
+  return [
+    rows(
+      d.channels,
+      'channels',
+      (c, i) => [
+        field(
+          `channels.${i}.name`,
+          'Channel',
+          textInput(`Channel ${i + 1} name`, c.name, (v) => (c.name = v), 'training'),
+        ),
+        field(
+          `channels.${i}.uri`,
+          'Data',
+          textInput(
+            `Channel ${i + 1} data`,
+            c.uri,
+            (v) => (c.uri = v),
+            's3://bucket/prefix or file:///folder',
+          ),
+        ),
+        button('Browse...', 'folder', () =>
+          channel.post({ type: 'chooseChannelFolder', index: i }),
+        ),
+      ],
+      () => ({ name: '', uri: '' }),
+      'Add Channel',
+    ),
+  ];
+}
+
+function warmStartSection(): HTMLElement[] {
+  const d = draft!;
+  return [
+    h(
+      'div',
+      { class: 'grid' },
+      field(
+        'warmStartType',
+        'Warm start type',
+        select(
+          'Warm start type',
+          d.warmStartType,
+          [
+            ['None', 'None'],
+            ['IdenticalDataAndAlgorithm', 'Identical data and algorithm'],
+            ['TransferLearning', 'Transfer learning'],
+          ],
+          (v) => {
+            d.warmStartType = v;
+            render();
+          },
+        ),
+      ),
+      d.warmStartType !== 'None'
+        ? field(
+            'warmStartParents',
+            'Parent tuning jobs',
+            textInput(
+              'Parent tuning jobs',
+              d.warmStartParents.join(', '),
+              (v) =>
+                (d.warmStartParents = v
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean)),
+            ),
+            'Up to 5, comma-separated',
+          )
+        : null,
+    ),
+    h(
+      'div',
+      { class: 'row-actions' },
+      button('Choose Parents...', 'references', () =>
+        channel.post({ type: 'chooseParents', draft: d }),
+      ),
+    ),
+    warmStartChecks,
+  ].filter((e): e is HTMLDivElement | HTMLUListElement => e !== null);
+}
+
+// ------------------------------------------------------------------ validation
+
+function applyProblems(): void {
+  for (const element of form.querySelectorAll('.field-error')) element.textContent = '';
+  for (const element of form.querySelectorAll('[invalid]')) element.removeAttribute('invalid');
+  for (const element of form.querySelectorAll('[aria-invalid]'))
+    element.removeAttribute('aria-invalid');
+  const unplaced: string[] = [];
+  for (const p of problems) {
+    const container = form.querySelector(`[data-field="${CSS.escape(p.field)}"]`);
+    const error = container?.querySelector('.field-error');
+    if (!container || !error) {
+      unplaced.push(p.message);
+      continue;
+    }
+    error.textContent = error.textContent ? `${error.textContent} ${p.message}` : p.message;
+    const control = container.querySelector(`#${CSS.escape(fieldId(p.field))}`);
+    control?.setAttribute('invalid', '');
+    control?.setAttribute('aria-invalid', 'true');
+  }
+  return void unplaced.length;
+}
+
+function showValidation(message: Extract<EditorOutbound, { type: 'validation' }>): void {
+  problems = message.problems;
+  applyProblems();
+  const placed = new Set(
+    problems
+      .filter((p) => form.querySelector(`[data-field="${CSS.escape(p.field)}"]`))
+      .map((p) => p.field),
+  );
+  const general = [
+    ...message.general,
+    ...problems.filter((p) => !placed.has(p.field)).map((p) => p.message),
+  ];
+  generalBanner.hidden = general.length === 0;
+  replaceChildren(
+    generalBanner,
+    h('strong', null, 'The request as a whole:'),
+    h('ul', null, ...general.map((g) => h('li', null, g))),
+  );
+  const failedRules = message.warmStart.filter((r) => r.state === 'fail').length;
+  const count = problems.length + general.length - (problems.length - placed.size) + failedRules;
+  problemCount.textContent = count ? `${count} problem${count === 1 ? '' : 's'}` : 'No problems';
+  problemCount.className = count ? 'problem-count error-text' : 'problem-count pass';
+  replaceChildren(estimateBox, ...message.estimate.lines.map((line) => h('p', null, line)));
+  replaceChildren(
+    warmStartChecks,
+    ...message.warmStart.map((r) =>
+      h(
+        'li',
+        { class: `rule rule-${r.state.replace('/', '')}` },
+        h(
+          'span',
+          { class: r.state === 'fail' ? 'fail' : r.state === 'pass' ? 'pass' : 'muted' },
+          icon(r.state === 'fail' ? 'error' : r.state === 'pass' ? 'pass' : 'circle-slash'),
+          ` ${r.state === 'n/a' ? 'n/a' : r.state === 'pass' ? 'Passed' : 'Failed'}: `,
+        ),
+        r.label,
+        ...r.reasons.map((reason) => h('div', { class: 'reason' }, reason)),
+      ),
+    ),
+  );
+  requestPreview.textContent = message.requestJson;
+}
+
+channel.onMessage((message) => {
+  switch (message.type) {
+    case 'init':
+      draft = message.draft;
+      file = message.file;
+      base = message.base;
+      algorithms = message.algorithms;
+      fileLabel.textContent = file ?? 'not saved yet';
+      loadBanner.hidden = !message.loadError;
+      replaceChildren(
+        loadBanner,
+        message.loadError ?? '',
+        message.loadError
+          ? h(
+              'div',
+              { class: 'row-actions' },
+              button('Open JSON', 'go-to-file', () => channel.post({ type: 'openJson' })),
+            )
+          : null,
+      );
+      notesBanner.hidden = message.notes.length === 0;
+      replaceChildren(notesBanner, ...message.notes.map((n) => h('div', null, n)));
+      problems = [];
+      render();
+      changed(true);
+      app.setAttribute('aria-busy', 'false');
+      return;
+    case 'validation':
+      if (message.seq < lastApplied) return;
+      lastApplied = message.seq === Number.MAX_SAFE_INTEGER ? seq : message.seq;
+      showValidation(message);
+      return;
+    case 'patch':
+      if (!draft) return;
+      Object.assign(draft, message.patch);
+      render();
+      changed(true);
+      return;
+    case 'saved':
+      file = message.file;
+      fileLabel.textContent = file;
+      status.textContent = `Saved ${file}`;
+      saveState();
+      return;
+    case 'launched':
+      status.textContent = `Launched tuning job ${message.name}`;
+      return;
+    case 'failed':
+      status.textContent = message.message;
+      status.className = 'status-line error-text';
+      if (message.field) {
+        problems = [
+          ...problems.filter((p) => p.field !== message.field),
+          { field: message.field, message: message.message },
+        ];
+        applyProblems();
+      }
+      return;
+  }
+});
+
+if (draft) render();
+channel.post({ type: 'ready' });
