@@ -21,6 +21,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -380,28 +381,37 @@ test(
   },
 );
 
-test('a cancelled upload leaves nothing under the prefix', { skip }, async () => {
-  await bucket('cancel');
-  const src = tempDir();
-  const files: Record<string, Uint8Array> = {};
-  for (let i = 0; i < 6; i++) files[`part-${i}.bin`] = randomBytes(3 * 1024 * 1024);
-  writeFiles(src, files);
-  const controller = new AbortController();
-  const d = datasets();
-  await assert.rejects(
-    d.upload(src, 's3://cancel/run/', {
-      concurrency: 2,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.files >= 1) controller.abort();
-      },
-    }),
-    (err: unknown) =>
-      err instanceof OperationCancelledError &&
-      /Upload cancelled: nothing was left under s3:\/\/cancel\/run\//.test(err.message),
-  );
-  assert.deepEqual(await keysOf('cancel'), []);
-});
+test(
+  'a cancelled upload leaves nothing under the prefix, no multipart upload open',
+  { skip },
+  async () => {
+    await bucket('cancel');
+    const src = tempDir();
+    writeFiles(src, {
+      'a.csv': randomBytes(1024),
+      'b.csv': randomBytes(1024),
+      'big.bin': randomBytes(12 * 1024 * 1024),
+    });
+    const controller = new AbortController();
+    const d = datasets();
+    await assert.rejects(
+      d.upload(src, 's3://cancel/run/', {
+        concurrency: 3,
+        signal: controller.signal,
+        // Cancel once the big file is part-way through (a part of it is up).
+        onProgress: (p) => {
+          if (p.current === 'big.bin' && p.files < p.totalFiles) controller.abort();
+        },
+      }),
+      (err: unknown) =>
+        err instanceof OperationCancelledError &&
+        /Upload cancelled: nothing was left under s3:\/\/cancel\/run\//.test(err.message),
+    );
+    assert.deepEqual(await keysOf('cancel'), [], 'the finished files were deleted again');
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'cancel' }));
+    assert.deepEqual(open.Uploads ?? [], [], 'the multipart upload was aborted');
+  },
+);
 
 test('download refuses keys that would escape the folder, writing nothing', { skip }, async () => {
   await bucket('evil');

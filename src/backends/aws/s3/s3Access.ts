@@ -137,8 +137,11 @@ export class S3Access {
    */
   async settled(client: S3Client, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.inflight.get(client) ?? 0) > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Idle twice in a row: a request that ends may be followed at once by the next one.
+    let idle = 0;
+    while (idle < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      idle = (this.inflight.get(client) ?? 0) > 0 ? 0 : idle + 1;
     }
   }
 

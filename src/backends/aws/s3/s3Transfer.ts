@@ -22,6 +22,7 @@ import { dirname, extname, join, relative as relativePath, resolve, sep } from '
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -125,6 +126,8 @@ export async function uploadFolder(
   const progress = newProgress(files);
   const loaded = new Map<string, number>();
   const attempted: string[] = [];
+  /** Uploads that did not finish, to abort the multipart uploads a cancel left open. */
+  const unfinished = new Map<string, Upload>();
   const report = (current?: string) => {
     progress.bytes = progress.doneBytes + [...loaded.values()].reduce((a, b) => a + b, 0);
     options.onProgress?.({ ...publicProgress(progress), ...(current ? { current } : {}) });
@@ -157,6 +160,7 @@ export async function uploadFolder(
       if (signal.aborted) throw cancelled('Upload');
       await upload.done();
     } catch (err) {
+      unfinished.set(objectKey, upload);
       throw access.mapError(err, 'PutObject', { bucket, key: objectKey }, signal);
     } finally {
       signal.removeEventListener('abort', abort);
@@ -168,8 +172,10 @@ export async function uploadFolder(
   });
 
   if (outcome.error !== undefined) {
-    // Aborted uploads return before their requests end; wait, then remove what was created.
+    // Aborted uploads return before their requests end; wait, then remove what was created
+    // and abort the multipart uploads left open (lib-storage may not have done so yet).
     await access.settled(client);
+    await abortMultipartUploads(access, bucket, unfinished);
     const created = attempted.filter((k) => !existing.has(k));
     const left = await deleteObjects(access, bucket, created);
     const what = outcome.cancelled ? 'Upload cancelled' : 'Upload failed';
@@ -223,6 +229,24 @@ async function walkFolder(root: string): Promise<{ files: LocalFile[]; skipped: 
   };
   await visit(root, '');
   return { files, skipped };
+}
+
+/** AbortMultipartUpload for each one (an upload already aborted answers NoSuchUpload). */
+async function abortMultipartUploads(
+  access: S3Access,
+  bucket: string,
+  uploads: Map<string, Upload>,
+): Promise<void> {
+  for (const [key, { uploadId }] of uploads) {
+    if (!uploadId) continue;
+    await access
+      .call('AbortMultipartUpload', { bucket, key }, (client) =>
+        client.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        ),
+      )
+      .catch(() => undefined);
+  }
 }
 
 /** DeleteObjects in batches of 1000; returns the keys that could not be deleted. */
