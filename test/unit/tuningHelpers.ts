@@ -89,3 +89,83 @@ export async function waitForTuning(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A second training script for jobs with several definitions: objective
+ * loss = (y - 0.6)^2 + 0.2 + 0.02 (layers - 1), printed once per epoch - never better than 0.2,
+ * so QUADRATIC's definition (best 0) is the better one.
+ */
+export const SHIFTED = `#!/bin/sh
+y=""; layers=1; epochs=3; delay=0
+while [ $# -gt 0 ]; do
+  case "$1" in --y) y="$2";; --layers) layers="$2";; --epochs) epochs="$2";; --delay) delay="$2";; esac
+  shift 2
+done
+i=0
+while [ $i -lt $epochs ]; do
+  sleep "$delay"
+  awk -v y="$y" -v l="$layers" -v e="$i" -v n="$epochs" 'BEGIN { v = (y - 0.6) ^ 2 + 0.2 + 0.02 * (l - 1) + 0.01 * (n - 1 - e); printf "epoch=%d loss=%.6f\\n", e, v }'
+  i=$((i + 1))
+done
+`;
+
+/** SHIFTED's objective as a function of a trial's hyperparameters (for in-process tuner runs). */
+export const shifted = (hps: Record<string, string>) =>
+  (Number(hps.y) - 0.6) ** 2 + 0.2 + 0.02 * (Number(hps.layers) - 1);
+
+/**
+ * A request with two TrainingJobDefinitions: "quad" runs QUADRATIC (metric val_loss, ranges x
+ * and optimizer), "shifted" runs SHIFTED (metric loss, ranges y and layers). Both minimise.
+ */
+export function multiDefinitionRequest(
+  root: string,
+  name: string,
+  overrides: {
+    config?: Partial<
+      NonNullable<CreateHyperParameterTuningJobRequest['HyperParameterTuningJobConfig']>
+    >;
+    quadStatics?: Record<string, string>;
+    shiftedStatics?: Record<string, string>;
+  } = {},
+): CreateHyperParameterTuningJobRequest {
+  const single = tuningRequest(root, name);
+  writeScript(root, 'shifted.sh', SHIFTED);
+  const base = single.TrainingJobDefinition!;
+  // Several definitions: the objective and ranges live on each definition, not on the config.
+  const config = { ...single.HyperParameterTuningJobConfig! };
+  const ranges = config.ParameterRanges;
+  delete config.HyperParameterTuningJobObjective;
+  delete config.ParameterRanges;
+  return {
+    HyperParameterTuningJobName: name,
+    HyperParameterTuningJobConfig: { ...config, ...overrides.config },
+    TrainingJobDefinitions: [
+      {
+        ...base,
+        DefinitionName: 'quad',
+        TuningObjective: { Type: 'Minimize', MetricName: 'val_loss' },
+        HyperParameterRanges: ranges,
+        StaticHyperParameters: { ...base.StaticHyperParameters, ...overrides.quadStatics },
+      },
+      {
+        ...base,
+        DefinitionName: 'shifted',
+        TuningObjective: { Type: 'Minimize', MetricName: 'loss' },
+        HyperParameterRanges: {
+          ContinuousParameterRanges: [{ Name: 'y', MinValue: '0', MaxValue: '1' }],
+          IntegerParameterRanges: [{ Name: 'layers', MinValue: '1', MaxValue: '3' }],
+        },
+        StaticHyperParameters: {
+          ...base.StaticHyperParameters,
+          sagemaker_program: 'shifted.sh',
+          ...overrides.shiftedStatics,
+        },
+        AlgorithmSpecification: {
+          ...base.AlgorithmSpecification!,
+          MetricDefinitions: [{ Name: 'loss', Regex: 'loss=(\\S+)' }],
+        },
+        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 5 },
+      },
+    ],
+  };
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { newBackend } from './helpers';
-import { tuningRequest, waitForTuning } from './tuningHelpers';
+import { multiDefinitionRequest, tuningRequest, waitForTuning } from './tuningHelpers';
 import { shouldStopEarly, runningAverages } from '../../src/engine/tuning/earlyStopping';
 import { continuesAtRung, hyperbandSettings } from '../../src/engine/tuning/hyperband';
 
@@ -488,4 +488,247 @@ test('Hyperband stops poor trials at their rungs and every trial at MaxResource'
     'all were stopped: at a rung or at MaxResource',
   );
   assert.ok(job.BestTrainingJob, 'stopped trials still report their objective');
+});
+
+test("several training job definitions: trials from each, the better one's best is BestTrainingJob", async () => {
+  const { backend, root } = newBackend();
+  const request = multiDefinitionRequest(root, 'tune-multi', {
+    config: { ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 2 } },
+  });
+  await backend.createHyperParameterTuningJob(request);
+  const job = await waitForTuning(backend, 'tune-multi');
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  assert.equal(job.TrainingJobStatusCounters!.Completed, 8);
+  assert.deepEqual(job.TrainingJobDefinitions, request.TrainingJobDefinitions, 'echoed');
+  assert.equal(job.TrainingJobDefinition, undefined);
+  const best = job.BestTrainingJob!;
+  assert.equal(best.TrainingJobDefinitionName, 'quad', 'the better script holds the best');
+  assert.equal(best.FinalHyperParameterTuningJobObjectiveMetric!.MetricName, 'val_loss');
+
+  const listed = await backend.listTrainingJobsForHyperParameterTuningJob({
+    HyperParameterTuningJobName: 'tune-multi',
+    SortBy: 'FinalObjectiveMetricValue',
+  });
+  const summaries = listed.TrainingJobSummaries!;
+  assert.equal(summaries.length, 8);
+  assert.equal(summaries[0].TrainingJobName, best.TrainingJobName, 'the lowest objective of both');
+  const seen = new Set<string>();
+  for (const summary of summaries) {
+    const definition = summary.TrainingJobDefinitionName!;
+    seen.add(definition);
+    const trial = await backend.describeTrainingJob({ TrainingJobName: summary.TrainingJobName });
+    const tuned = summary.TunedHyperParameters!;
+    const metric = summary.FinalHyperParameterTuningJobObjectiveMetric!;
+    if (definition === 'quad') {
+      // Its own script, metric and ranges; nothing of the other definition.
+      assert.deepEqual(Object.keys(tuned).sort(), ['optimizer', 'x']);
+      assert.equal(trial.HyperParameters!.sagemaker_program, 'quad.sh');
+      assert.equal(metric.MetricName, 'val_loss');
+      assert.equal(trial.ResourceConfig!.InstanceType, 'ml.m5.large');
+      const x = Number(tuned.x);
+      assert.ok(
+        Math.abs(metric.Value! - ((x - 0.3) ** 2 + (tuned.optimizer === 'sgd' ? 0.1 : 0))) < 1e-5,
+      );
+    } else {
+      assert.equal(definition, 'shifted');
+      assert.deepEqual(Object.keys(tuned).sort(), ['layers', 'y']);
+      assert.equal(trial.HyperParameters!.sagemaker_program, 'shifted.sh');
+      assert.equal(metric.MetricName, 'loss');
+      assert.equal(trial.ResourceConfig!.InstanceType, 'ml.m5.xlarge');
+      assert.ok(metric.Value! >= 0.2);
+    }
+    assert.equal(metric.Type, 'Minimize');
+    assert.equal(
+      trial.HyperParameters![definition === 'quad' ? 'x' : 'y'],
+      tuned[definition === 'quad' ? 'x' : 'y'],
+    );
+  }
+  assert.deepEqual([...seen].sort(), ['quad', 'shifted'], 'both definitions ran');
+});
+
+test("several definitions with Hyperband: each definition's own MaxResource, rungs across both", async () => {
+  const { backend, root } = newBackend(1);
+  await backend.createHyperParameterTuningJob(
+    multiDefinitionRequest(root, 'tune-multi-hb', {
+      quadStatics: { epochs: '6', delay: '0.15' },
+      shiftedStatics: { epochs: '3', delay: '0.15' },
+      config: {
+        Strategy: 'Hyperband',
+        StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1 } },
+        ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 3 },
+      },
+    }),
+  );
+  const job = await waitForTuning(backend, 'tune-multi-hb', undefined, 90_000);
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  const listed = await backend.listTrainingJobsForHyperParameterTuningJob({
+    HyperParameterTuningJobName: 'tune-multi-hb',
+  });
+  const byDefinition = new Map<string, number[]>();
+  for (const s of listed.TrainingJobSummaries!) {
+    const epochs = (await backend.getTrainingJobMetrics(s.TrainingJobName!)).filter((m) =>
+      ['val_loss', 'loss'].includes(m.name),
+    ).length;
+    byDefinition.set(s.TrainingJobDefinitionName!, [
+      ...(byDefinition.get(s.TrainingJobDefinitionName!) ?? []),
+      epochs,
+    ]);
+  }
+  assert.deepEqual([...byDefinition.keys()].sort(), ['quad', 'shifted']);
+  // MaxResource read from each definition's static epochs: 6 and 3 (a stop lands within an epoch or two).
+  assert.ok(
+    byDefinition.get('quad')!.every((n) => n <= 6),
+    `quad epochs ${byDefinition.get('quad')}`,
+  );
+  assert.ok(
+    byDefinition.get('shifted')!.every((n) => n <= 3),
+    `shifted epochs ${byDefinition.get('shifted')}`,
+  );
+  assert.ok(
+    [...byDefinition.values()].flat().some((n) => n < 3),
+    `some trial was stopped at a rung (${JSON.stringify([...byDefinition])})`,
+  );
+  assert.equal(job.BestTrainingJob!.TrainingJobDefinitionName, 'quad');
+});
+
+test('several definitions: each rule its own message naming the field; nothing is created', async () => {
+  const { backend, root } = newBackend();
+  const base = multiDefinitionRequest(root, 'tune-multi-bad');
+  const [quad, shiftedDef] = base.TrainingJobDefinitions!;
+  const config = base.HyperParameterTuningJobConfig!;
+  const withDefinitions = (definitions: object[], extra: object = {}) => ({
+    ...base,
+    TrainingJobDefinitions: definitions,
+    ...extra,
+  });
+  const cases: [string, object, RegExp[]][] = [
+    [
+      'more than 10',
+      withDefinitions(Array.from({ length: 11 }, (_, i) => ({ ...quad, DefinitionName: `d${i}` }))),
+      [/TrainingJobDefinitions.*(at most 10|10 items)/],
+    ],
+    [
+      'no name, duplicate name',
+      withDefinitions([
+        quad,
+        { ...shiftedDef, DefinitionName: undefined },
+        { ...shiftedDef, DefinitionName: 'quad' },
+      ]),
+      [
+        /TrainingJobDefinitions\[1\]\.DefinitionName is required when there are several definitions/,
+        /TrainingJobDefinitions\[2\]\.DefinitionName "quad" is already the name of TrainingJobDefinitions\[0\]/,
+      ],
+    ],
+    [
+      'objective and ranges on the config',
+      withDefinitions([quad, shiftedDef], {
+        HyperParameterTuningJobConfig: {
+          ...config,
+          HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'val_loss' },
+          ParameterRanges: quad.HyperParameterRanges,
+        },
+      }),
+      [
+        /HyperParameterTuningJobConfig\.HyperParameterTuningJobObjective must be absent with several TrainingJobDefinitions/,
+        /HyperParameterTuningJobConfig\.ParameterRanges must be absent with several TrainingJobDefinitions/,
+      ],
+    ],
+    [
+      'missing objective and ranges',
+      withDefinitions([
+        quad,
+        { ...shiftedDef, TuningObjective: undefined, HyperParameterRanges: undefined },
+      ]),
+      [
+        /TrainingJobDefinitions\[1\] \(shifted\)\.TuningObjective \(Type and MetricName\) is required/,
+        /TrainingJobDefinitions\[1\] \(shifted\)\.HyperParameterRanges is required/,
+      ],
+    ],
+    [
+      'objective types differ; metric not defined',
+      withDefinitions([
+        quad,
+        { ...shiftedDef, TuningObjective: { Type: 'Maximize', MetricName: 'accuracy' } },
+      ]),
+      [
+        /TrainingJobDefinitions\[1\] \(shifted\)\.TuningObjective\.Type Maximize differs from TrainingJobDefinitions\[0\] \(quad\)'s Minimize/,
+        /The objective metric "accuracy" is not among TrainingJobDefinitions\[1\] \(shifted\)'s AlgorithmSpecification\.MetricDefinitions \(loss\)/,
+      ],
+    ],
+    [
+      'a bad range names its definition',
+      withDefinitions([
+        quad,
+        {
+          ...shiftedDef,
+          HyperParameterRanges: {
+            IntegerParameterRanges: [{ Name: 'layers', MinValue: '3', MaxValue: '1' }],
+          },
+        },
+      ]),
+      [
+        /TrainingJobDefinitions\[1\] \(shifted\): IntegerParameterRanges\[0\] \(layers\): MinValue 3 must be less than MaxValue 1/,
+      ],
+    ],
+    [
+      'grid with a continuous range names its definition',
+      withDefinitions([quad, shiftedDef], {
+        HyperParameterTuningJobConfig: { ...config, Strategy: 'Grid' },
+      }),
+      [
+        /TrainingJobDefinitions\[0\] \(quad\): Grid search takes only CategoricalParameterRanges; x is not categorical/,
+        /TrainingJobDefinitions\[1\] \(shifted\): Grid search takes only CategoricalParameterRanges; layers, y are not categorical/,
+      ],
+    ],
+    [
+      'each definition must be runnable',
+      withDefinitions([
+        quad,
+        {
+          ...shiftedDef,
+          StaticHyperParameters: {
+            ...shiftedDef.StaticHyperParameters,
+            sagemaker_program: 'missing.sh',
+          },
+        },
+      ]),
+      [
+        /TrainingJobDefinitions\[1\] \(shifted\): HyperParameters\.sagemaker_program: "missing\.sh" was not found/,
+      ],
+    ],
+    [
+      'both TrainingJobDefinition and TrainingJobDefinitions',
+      withDefinitions([quad, shiftedDef], { TrainingJobDefinition: quad }),
+      [/Give either TrainingJobDefinition or TrainingJobDefinitions, not both/],
+    ],
+    [
+      'warm start',
+      withDefinitions([quad, shiftedDef], {
+        WarmStartConfig: {
+          WarmStartType: 'TransferLearning',
+          ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'some-parent' }],
+        },
+      }),
+      [/2 training job definitions; warm start is available only when tuning a single algorithm/],
+    ],
+  ];
+  for (const [label, request, messages] of cases) {
+    await assert.rejects(
+      backend.createHyperParameterTuningJob(request as never),
+      (err: Error) => {
+        assert.equal(err.name, 'ValidationException', label);
+        for (const message of messages) assert.match(err.message, message, label);
+        return true;
+      },
+      label,
+    );
+  }
+  assert.equal(
+    existsSync(backend.tuningStore.jobsDir) ? readdirSync(backend.tuningStore.jobsDir).length : 0,
+    0,
+  );
+  assert.equal(
+    existsSync(backend.store.jobsDir) ? readdirSync(backend.store.jobsDir).length : 0,
+    0,
+  );
 });

@@ -40,7 +40,7 @@ import { validateTrainingJobRequest } from '../../engine/training/validateReques
 import { isProcessAlive, signalGroup } from '../../engine/util/processes';
 import { watchStore } from '../../engine/store/storeWatcher';
 import { TuningJobStore, type TuningJobRead } from '../../engine/store/tuningJobStore';
-import { isBetter, trialSummary } from '../../engine/tuning/events';
+import { isBetter, requestObjective, trialSummary } from '../../engine/tuning/events';
 import { checkWarmStart, warmStartError, type WarmStartParent } from '../../model/warmStart';
 import { AVAILABLE_STRATEGIES } from '../../engine/tuning/strategies';
 import { validateTuningJobRequest } from '../../engine/tuning/validateTuningRequest';
@@ -324,8 +324,7 @@ export class LocalBackend implements SageMakerBackend {
     const warmStart = state.created.request.WarmStartConfig;
     if (warmStart?.WarmStartType === 'IdenticalDataAndAlgorithm') {
       // The best of this job and every parent (parents are terminal, so theirs is settled).
-      const type =
-        description.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective?.Type;
+      const type = requestObjective(state.created.request)?.Type;
       let overall = description.BestTrainingJob;
       for (const parent of warmStart.ParentHyperParameterTuningJobs ?? []) {
         const name = parent.HyperParameterTuningJobName!;
@@ -424,9 +423,8 @@ export class LocalBackend implements SageMakerBackend {
     checkInput('ListTrainingJobsForHyperParameterTuningJob', request);
     const { state } = this.readTuningReconciled(request.HyperParameterTuningJobName!);
     const req = state.created.request;
-    const objective =
-      req.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective ??
-      req.TrainingJobDefinition?.TuningObjective;
+    // With several definitions each trial's summary names its own definition's metric.
+    const objective = requestObjective(req);
     let summaries = state.trials.map((trial) => {
       let running: { status?: string; creationTime?: Date; trainingStartTime?: Date } | undefined;
       if (!trial.ended && this.store.exists(trial.trainingJobName)) {

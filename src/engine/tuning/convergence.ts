@@ -36,12 +36,14 @@ export function minimumTrialsForConvergence(space: SearchSpace): number {
 /**
  * The largest probability, over candidate configurations, that the objective improves on the
  * best completed trial by more than 1% of |best| (objectives minimised). Undefined when there
- * are too few completed trials to judge.
+ * are too few completed trials to judge. `incumbent`: the best to beat when it is not the best
+ * of `history` (a job with several definitions: one definition's trials against the job's best).
  */
 export function improvementProbability(
   space: SearchSpace,
   history: readonly Trial[],
   seed: number,
+  incumbent?: number,
 ): number | undefined {
   const done = history.filter((t) => t.objective !== undefined && Number.isFinite(t.objective));
   if (done.length < minimumTrialsForConvergence(space)) return undefined;
@@ -58,7 +60,7 @@ export function improvementProbability(
   );
   if (!posterior) return undefined;
 
-  const best = Math.min(...objectives);
+  const best = incumbent ?? Math.min(...objectives);
   const threshold = toModelScale(
     objectives,
     lambda,

@@ -9,6 +9,8 @@ import type {
   DescribeHyperParameterTuningJobResponse,
   HyperParameterTrainingJobSummary,
   HyperParameterTuningJobConfig,
+  HyperParameterTrainingJobDefinition,
+  HyperParameterTuningJobObjective,
   HyperParameterTuningJobStatus,
   ObjectiveStatus,
 } from '@aws-sdk/client-sagemaker';
@@ -51,6 +53,13 @@ export type TuningJobEvent =
       time: string;
       index: number;
       trainingJobName: string;
+      /**
+       * The DefinitionName of the training job definition the trial runs, when the job has
+       * TrainingJobDefinitions; absent with a single unnamed definition (and in journals
+       * written before jobs could have several, which fold as single-definition jobs).
+       */
+      definitionName?: string;
+      /** The definition's own parameters only, by their own names. */
       configuration: Configuration;
       tunedHyperParameters: Record<string, string>;
     }
@@ -96,6 +105,8 @@ export const isTuningJobEvent = eventGuard<TuningJobEvent>(EVENT_TYPES);
 export interface TrialRecord {
   index: number;
   trainingJobName: string;
+  /** The training job definition it runs (see TrialPlanned). */
+  definitionName?: string;
   configuration: Configuration;
   tunedHyperParameters: Record<string, string>;
   plannedTime: string;
@@ -142,10 +153,8 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
   );
   if (!created) return undefined;
   const request = created.request;
-  const objective =
-    request.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective ??
-    request.TrainingJobDefinition?.TuningObjective ??
-    request.TrainingJobDefinitions?.[0]?.TuningObjective;
+  // Several definitions share one objective Type, so results compare across them.
+  const objective = requestObjective(request);
   const trials: TrialRecord[] = [];
   const byName = new Map<string, TrialRecord>();
   const state: Omit<TuningJobState, 'description' | 'created' | 'trials' | 'notImproving'> = {
@@ -171,6 +180,7 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
         const trial: TrialRecord = {
           index: event.index,
           trainingJobName: event.trainingJobName,
+          ...(event.definitionName !== undefined ? { definitionName: event.definitionName } : {}),
           configuration: event.configuration,
           tunedHyperParameters: event.tunedHyperParameters,
           plannedTime: event.time,
@@ -292,6 +302,32 @@ export function foldTuningJob(events: readonly TuningJobEvent[]): TuningJobState
   return { ...state, description, created, trials, notImproving, best };
 }
 
+/**
+ * The objective a request tunes: the config's, else its (first) definition's. With several
+ * definitions this is the first one's; they all have its Type, each its own MetricName
+ * (see definitionObjective).
+ */
+export function requestObjective(
+  request: CreateHyperParameterTuningJobRequest,
+): HyperParameterTuningJobObjective | undefined {
+  return (
+    request.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective ??
+    request.TrainingJobDefinition?.TuningObjective ??
+    request.TrainingJobDefinitions?.[0]?.TuningObjective
+  );
+}
+
+/** The training job definition a trial ran: by its DefinitionName, else the only (first) one. */
+export function trialDefinition(
+  request: CreateHyperParameterTuningJobRequest,
+  trial: Pick<TrialRecord, 'definitionName'>,
+): HyperParameterTrainingJobDefinition | undefined {
+  if (request.TrainingJobDefinition) return request.TrainingJobDefinition;
+  const definitions = request.TrainingJobDefinitions ?? [];
+  if (trial.definitionName === undefined) return definitions[0];
+  return definitions.find((d) => d.DefinitionName === trial.definitionName);
+}
+
 export function objectiveStatusOf(trial: TrialRecord): ObjectiveStatus {
   if (!trial.ended) return 'Pending';
   return trial.ended.objective !== undefined ? 'Succeeded' : 'Failed';
@@ -307,10 +343,14 @@ export function trialSummary(
   const ended = trial.ended;
   const creation = ended?.creationTime ?? running?.creationTime?.toISOString() ?? trial.plannedTime;
   const startTime = ended?.trainingStartTime ?? running?.trainingStartTime?.toISOString();
+  const definition = trialDefinition(request, trial);
+  // Each definition reads its objective from its own metric (several definitions), with the Type all share.
+  const metric =
+    request.TrainingJobDefinitions && request.TrainingJobDefinitions.length > 1
+      ? (definition?.TuningObjective?.MetricName ?? metricName)
+      : metricName;
   return {
-    ...(request.TrainingJobDefinitions?.[0]?.DefinitionName
-      ? { TrainingJobDefinitionName: request.TrainingJobDefinitions[0].DefinitionName }
-      : {}),
+    ...(definition?.DefinitionName ? { TrainingJobDefinitionName: definition.DefinitionName } : {}),
     TrainingJobName: trial.trainingJobName,
     TrainingJobArn: trainingJobArn(trial.trainingJobName),
     TuningJobName: request.HyperParameterTuningJobName,
@@ -322,11 +362,11 @@ export function trialSummary(
       : ((running?.status as 'InProgress' | 'Stopping' | undefined) ?? 'InProgress'),
     TunedHyperParameters: trial.tunedHyperParameters,
     ...(ended?.failureReason ? { FailureReason: ended.failureReason } : {}),
-    ...(ended?.objective !== undefined && metricName
+    ...(ended?.objective !== undefined && metric
       ? {
           FinalHyperParameterTuningJobObjectiveMetric: {
             ...(objectiveType ? { Type: objectiveType as 'Maximize' | 'Minimize' } : {}),
-            MetricName: metricName,
+            MetricName: metric,
             Value: ended.objective,
           },
         }

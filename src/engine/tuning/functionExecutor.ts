@@ -14,8 +14,12 @@ import type { TrialExecutor } from './trialExecutor';
 
 export type TrialFunction = (hyperParameters: Record<string, string>) => number | number[];
 
+/**
+ * `metricName`: the metric the trials report, or a function of a trial's hyperparameters
+ * (static ones included) for jobs whose definitions report different metrics.
+ */
 export function functionTrialExecutor(
-  metricName: string,
+  metricName: string | ((hyperParameters: Record<string, string>) => string),
   evaluate: TrialFunction,
 ): TrialExecutor & { evaluations: number } {
   const jobs = new Map<
@@ -29,10 +33,12 @@ export function functionTrialExecutor(
     async create(request: CreateTrainingJobRequest, tuningJobArn: string) {
       const now = new Date();
       const result = evaluate(request.HyperParameters ?? {});
+      const metric =
+        typeof metricName === 'string' ? metricName : metricName(request.HyperParameters ?? {});
       const series = Array.isArray(result) ? result : [result];
       executor.evaluations++;
       const metrics = series.map((value) => ({
-        name: metricName,
+        name: metric,
         value,
         timestamp: now.toISOString(),
       }));
@@ -52,7 +58,7 @@ export function functionTrialExecutor(
           TrainingEndTime: now,
           HyperParameters: request.HyperParameters,
           FinalMetricDataList: Number.isFinite(last)
-            ? [{ MetricName: metricName, Value: last, Timestamp: now }]
+            ? [{ MetricName: metric, Value: last, Timestamp: now }]
             : [],
         },
       });

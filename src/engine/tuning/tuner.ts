@@ -7,6 +7,10 @@
  * index) before its training job is created. A resumed tuner replays the journal; a planned
  * trial whose training job does not exist yet is created then, one that exists is adopted -
  * no trial is lost or run twice. Only one tuner runs per job (a lock file in its folder).
+ *
+ * Several training job definitions: each trial first picks a definition (definitionChoice.ts),
+ * then the strategy suggests from that definition's own space and trials; the trial runs as
+ * that definition's training job and is journaled with its DefinitionName.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,15 +25,34 @@ import type { CompletionReason, TrialRecord, TuningJobEvent, TuningJobState } fr
 import { isBetter } from './events';
 import { shouldStopEarly } from './earlyStopping';
 import {
+  CONVERGENCE_IMPROVEMENT,
   CONVERGENCE_PATIENCE,
   CONVERGENCE_PROBABILITY,
   improvementProbability,
 } from './convergence';
-import { continuesAtRung, type HyperbandSettings } from './hyperband';
-import { toHyperParameters, type Configuration, type SearchSpace } from './searchSpace';
+import { continuesAtRung } from './hyperband';
+import {
+  cardinality,
+  configurationKey,
+  toHyperParameters,
+  type Configuration,
+  type SearchSpace,
+} from './searchSpace';
 import type { Trial } from './strategy';
 import { AVAILABLE_STRATEGIES, STRATEGIES } from './strategies';
-import { validateTuningJobRequest, type ValidatedTuningJob } from './validateTuningRequest';
+import {
+  MIN_RESULTS_FOR_FIT,
+  chooseDefinition,
+  resultImprovementProbability,
+  spreadTrials,
+  variance,
+  type DefinitionStats,
+} from './definitionChoice';
+import {
+  definitionTrainingRequest,
+  validateTuningJobRequest,
+  type ValidatedTuningJob,
+} from './validateTuningRequest';
 
 const now = () => new Date().toISOString();
 /** Re-check at least this often even when no file event arrives (fallback and clocks). */
@@ -49,34 +72,30 @@ export function suggestionRandom(seed: number, index: number): Random {
   return new Random((seed + Math.imul(index + 1, 7919)) >>> 0);
 }
 
+/** The choice of definition for trial `index` draws from a stream of its own, apart from the suggestion's. */
+export function definitionRandom(seed: number, index: number): Random {
+  return new Random((seed ^ Math.imul(index + 1, 0x2545f491) ^ 0x6d2b79f5) >>> 0);
+}
+
+/** The definition a trial runs: by its DefinitionName; trials without one run the first (only) one. */
+export function definitionIndex(
+  validated: ValidatedTuningJob,
+  trial: Pick<TrialRecord, 'definitionName'>,
+): number {
+  if (trial.definitionName === undefined) return 0;
+  const index = validated.definitions.findIndex((d) => d.name === trial.definitionName);
+  return index < 0 ? 0 : index;
+}
+
+/** A trial's training job: its definition's algorithm, statics, channels and resources, with the tuned values. */
 export function trainingRequestFor(
   validated: ValidatedTuningJob,
   name: string,
   tuned: Record<string, string>,
+  definitionName?: string,
 ): CreateTrainingJobRequest {
-  const d = validated.definition;
-  const tuningResources = d.HyperParameterTuningResourceConfig;
-  return {
-    TrainingJobName: name,
-    AlgorithmSpecification: d.AlgorithmSpecification,
-    RoleArn: d.RoleArn,
-    HyperParameters: { ...d.StaticHyperParameters, ...tuned },
-    ...(d.InputDataConfig ? { InputDataConfig: d.InputDataConfig } : {}),
-    OutputDataConfig: d.OutputDataConfig,
-    ...(d.ResourceConfig
-      ? { ResourceConfig: d.ResourceConfig }
-      : tuningResources?.InstanceType
-        ? {
-            ResourceConfig: {
-              InstanceType: tuningResources.InstanceType,
-              InstanceCount: tuningResources.InstanceCount ?? 1,
-              VolumeSizeInGB: tuningResources.VolumeSizeInGB ?? 10,
-            },
-          }
-        : {}),
-    StoppingCondition: d.StoppingCondition,
-    ...(d.Environment ? { Environment: d.Environment } : {}),
-  };
+  const { definition } = validated.definitions[definitionIndex(validated, { definitionName })];
+  return definitionTrainingRequest(definition, name, tuned);
 }
 
 /** The strategy's view of the trials: objectives minimised, states from the training jobs. */
@@ -220,6 +239,17 @@ export async function runTuningJob(
       ? []
       : parentHistory;
 
+  const several = validated.definitions.length > 1;
+  const requestHasDefinitions = state.created.request.TrainingJobDefinitions !== undefined;
+  /** Trials each definition gets in turn before the better ones are favoured (Grid: always in turn). */
+  const spread =
+    validated.strategy === 'Grid'
+      ? Infinity
+      : spreadTrials(validated.definitions.length, validated.maxTrainingJobs);
+  /** The metric each definition's trials report their objective in. */
+  const metricOf = (trial: Pick<TrialRecord, 'definitionName'>) =>
+    validated.definitions[definitionIndex(validated, trial)].objective.MetricName;
+
   const watcher = trials.watch(() => wake());
 
   const complete = (reason: CompletionReason, message: string) => {
@@ -277,23 +307,22 @@ export async function runTuningJob(
       } else {
         // 3. Early stopping of running trials: the median rule, or Hyperband's rungs.
         if (earlyStopping) await applyEarlyStopping(running);
-        if (validated.hyperband) await applyHyperband(running, validated.hyperband);
+        if (validated.strategy === 'Hyperband') await applyHyperband(running);
         // 4. Launch while there is room.
         let launched = state.trials.length;
         let inFlight = running.length;
         while (inFlight < validated.maxParallel && launched < validated.maxTrainingJobs) {
-          const own = strategyHistory(store.read(name).state, objective.Type);
-          const history = [...parentsFor(own), ...own];
-          const configuration = strategy.suggest(history, {
-            space: validated.space,
-            random: suggestionRandom(validated.seed, launched),
-            budget: validated.maxTrainingJobs,
-          });
-          if (!configuration) {
+          const current = store.read(name).state;
+          // Several definitions: pick one, then its strategy suggests from its own trials.
+          const chosen = several ? chooseFor(current, launched) : 0;
+          const configuration =
+            chosen === undefined ? undefined : suggestFor(current, chosen, launched);
+          if (!configuration || chosen === undefined) {
             if (inFlight === 0)
               complete('GridExhausted', 'Every configuration of the grid has been tried');
             break;
           }
+          const target = validated.definitions[chosen];
           const trial: Extract<TuningJobEvent, { type: 'TrialPlanned' }> = {
             type: 'TrialPlanned',
             time: now(),
@@ -303,8 +332,11 @@ export async function runTuningJob(
               validated.seed,
               launched,
             ),
+            ...(target.name !== undefined && requestHasDefinitions
+              ? { definitionName: target.name }
+              : {}),
             configuration,
-            tunedHyperParameters: toHyperParameters(validated.space, configuration),
+            tunedHyperParameters: toHyperParameters(target.space, configuration),
           };
           append(trial);
           await createTrial(trial);
@@ -337,16 +369,142 @@ export async function runTuningJob(
     }
   }
 
+  /** The strategy's history for one definition: its own trials (and, single-definition, warm-start parents). */
+  function historyOf(current: TuningJobState, index: number): Trial[] {
+    const own = strategyHistory(current, objective.Type);
+    if (!several) return [...parentsFor(own), ...own];
+    return own.filter((_, i) => definitionIndex(validated, current.trials[i]) === index);
+  }
+
+  function suggestFor(
+    current: TuningJobState,
+    index: number,
+    launched: number,
+  ): Configuration | undefined {
+    return strategy.suggest(historyOf(current, index), {
+      space: validated.definitions[index].space,
+      random: suggestionRandom(validated.seed, launched),
+      budget: validated.maxTrainingJobs,
+    });
+  }
+
+  /** The definition the next trial runs (several definitions); undefined when every grid is done. */
+  function chooseFor(current: TuningJobState, launched: number): number | undefined {
+    const stats: DefinitionStats[] = validated.definitions.map((d, index) => {
+      const history = historyOf(current, index);
+      const tried = new Set(history.map((t) => configurationKey(d.space, t.configuration)));
+      return {
+        planned: history.length,
+        objectives: history.flatMap((t) => (t.objective !== undefined ? [t.objective] : [])),
+        failed: history.filter((t) => t.state === 'failed').length,
+        exhausted: tried.size >= cardinality(d.space),
+      };
+    });
+    const spreadDone = stats.every((d) => d.exhausted || d.planned >= spread);
+    if (convergenceEnabled && spreadDone) {
+      const settling = convergenceChoice(current);
+      if (settling !== undefined && !stats[settling].exhausted) return settling;
+    }
+    return chooseDefinition(stats, definitionRandom(validated.seed, launched), {
+      spread,
+      allowRepeats: validated.strategy !== 'Grid',
+    });
+  }
+
+  /**
+   * The chance that some configuration beats the job's best by more than 1%. One definition:
+   * the detector's Gaussian process over the completed trials. Several: the largest of the
+   * definitions' chances (definitionChances); no verdict while one cannot be judged.
+   */
+  function convergenceProbability(
+    current: TuningJobState,
+    own: Trial[],
+    completed: number,
+  ): number | undefined {
+    if (!several)
+      return improvementProbability(validated.space, own, (validated.seed + completed) >>> 0);
+    const chances = definitionChances(current, own, completed);
+    if (!chances || chances.probabilities.some((p) => p === undefined)) return undefined;
+    return Math.max(...(chances.probabilities as number[]));
+  }
+
+  /**
+   * Several definitions: for each, the chance that one of its configurations beats the job's
+   * best by more than 1%, judged on its own trials - by its own Gaussian process once it has
+   * enough results, else by the chance that its next trial does, from its results (at least
+   * MIN_RESULTS_FOR_FIT; see definitionChoice.ts); undefined where neither can judge it. The
+   * definition holding the best is only judged by its model. Undefined before any result.
+   */
+  function definitionChances(
+    current: TuningJobState,
+    own: Trial[],
+    completed: number,
+  ): { leader: number; probabilities: (number | undefined)[] } | undefined {
+    const done = own.filter((t) => t.objective !== undefined);
+    if (done.length === 0) return undefined;
+    const best = Math.min(...done.map((t) => t.objective!));
+    const threshold = best - CONVERGENCE_IMPROVEMENT * Math.abs(best);
+    const groups = validated.definitions.map((_, index) =>
+      own.filter((_, i) => definitionIndex(validated, current.trials[i]) === index),
+    );
+    const results = groups.map((g) =>
+      g.flatMap((t) => (t.objective !== undefined ? [t.objective] : [])),
+    );
+    const variances = results.filter((r) => r.length >= 2).map(variance);
+    const pooled = variances.length ? variances.reduce((a, b) => a + b, 0) / variances.length : 0;
+    const leader = results.findIndex((r) => r.includes(best));
+    const probabilities = groups.map((group, index) => {
+      const fromModel = improvementProbability(
+        validated.definitions[index].space,
+        group,
+        (validated.seed + completed + Math.imul(index, 7919)) >>> 0,
+        best,
+      );
+      if (fromModel !== undefined || index === leader) return fromModel;
+      const mine = results[index];
+      if (mine.length >= MIN_RESULTS_FOR_FIT)
+        return resultImprovementProbability(mine, pooled, threshold);
+      // Every trial of it ended without a result: it offers nothing to improve with.
+      if (mine.length === 0 && group.length > 0 && group.every((t) => t.state !== 'running'))
+        return 0;
+      return undefined;
+    });
+    return { leader, probabilities };
+  }
+
+  /**
+   * With CompleteOnConvergence, once the leading definition is judged unlikely to improve, the
+   * trials go to the definitions that still keep the job from converging (the least judged
+   * first, then the most likely to improve): the trial either finds the improvement they
+   * promise or settles the verdict. Undefined when no such definition is waiting.
+   */
+  function convergenceChoice(current: TuningJobState): number | undefined {
+    const own = strategyHistory(current, objective.Type);
+    const completed = own.filter((t) => t.objective !== undefined).length;
+    const chances = definitionChances(current, own, completed);
+    if (!chances) return undefined;
+    const { leader, probabilities } = chances;
+    const leading = probabilities[leader];
+    if (leading === undefined || leading >= CONVERGENCE_PROBABILITY) return undefined;
+    let chosen: number | undefined;
+    let key = -Infinity;
+    probabilities.forEach((p, index) => {
+      if (index === leader || (p !== undefined && p < CONVERGENCE_PROBABILITY)) return;
+      const k = p === undefined ? 2 : p; // not judged yet: first
+      if (k > key) {
+        chosen = index;
+        key = k;
+      }
+    });
+    return chosen;
+  }
+
   /** One convergence check per newly completed trial; CONVERGENCE_PATIENCE agreeing checks end the job. */
   function checkConvergence(): void {
     const own = strategyHistory(state, objective.Type);
     const completed = own.filter((t) => t.objective !== undefined).length;
     if (state.convergence && state.convergence.completed >= completed) return;
-    const probability = improvementProbability(
-      validated.space,
-      own,
-      (validated.seed + completed) >>> 0,
-    );
+    const probability = convergenceProbability(state, own, completed);
     if (probability === undefined) return;
     append({ type: 'ConvergenceCheck', time: now(), completed, probability });
     state = store.read(name).state;
@@ -359,11 +517,16 @@ export async function runTuningJob(
   }
 
   async function createTrial(
-    trial: Pick<TrialRecord, 'trainingJobName' | 'tunedHyperParameters'>,
+    trial: Pick<TrialRecord, 'trainingJobName' | 'tunedHyperParameters' | 'definitionName'>,
   ): Promise<void> {
     try {
       await trials.create(
-        trainingRequestFor(validated, trial.trainingJobName, trial.tunedHyperParameters),
+        trainingRequestFor(
+          validated,
+          trial.trainingJobName,
+          trial.tunedHyperParameters,
+          trial.definitionName,
+        ),
         state.created.arn,
       );
     } catch (err) {
@@ -388,7 +551,8 @@ export async function runTuningJob(
     }
     const job = await trials.describe(trial.trainingJobName);
     if (!isTerminalStatus(job.TrainingJobStatus)) return;
-    const metric = job.FinalMetricDataList?.find((m) => m.MetricName === objective.MetricName);
+    const metricName = metricOf(trial);
+    const metric = job.FinalMetricDataList?.find((m) => m.MetricName === metricName);
     append({
       type: 'TrialEnded',
       time: now(),
@@ -421,17 +585,21 @@ export async function runTuningJob(
     }
   }
 
-  async function applyHyperband(
-    running: TrialRecord[],
-    settings: HyperbandSettings,
-  ): Promise<void> {
+  /**
+   * Hyperband's rungs: each definition's own MinResource/MaxResource (MaxResource may come from
+   * its static epochs); at a rung, a trial is compared with every trial that reached it, whatever
+   * its definition - the objectives share one Type and the job keeps the best of them all.
+   */
+  async function applyHyperband(running: TrialRecord[]): Promise<void> {
     const all = await Promise.all(
       state.trials
         .filter((t) => trials.exists(t.trainingJobName))
-        .map(async (t) => [t.trainingJobName, await objectiveSeries(t.trainingJobName)] as const),
+        .map(async (t) => [t.trainingJobName, await objectiveSeries(t)] as const),
     );
     const seriesOf = new Map(all);
     for (const trial of running) {
+      const settings = validated.definitions[definitionIndex(validated, trial)].hyperband;
+      if (!settings) continue;
       const series = seriesOf.get(trial.trainingJobName) ?? [];
       if (series.length >= settings.maxResource) {
         await stopTrial(trial.trainingJobName); // reached MaxResource
@@ -452,19 +620,21 @@ export async function runTuningJob(
     }
   }
 
-  /** The objective values a trial has reported so far, minimised. */
-  async function objectiveSeries(jobName: string): Promise<number[]> {
-    return (await trials.metrics(jobName))
-      .filter((p) => p.name === objective.MetricName)
+  /** The objective values a trial has reported so far (its definition's metric), minimised. */
+  async function objectiveSeries(trial: TrialRecord): Promise<number[]> {
+    const metricName = metricOf(trial);
+    return (await trials.metrics(trial.trainingJobName))
+      .filter((p) => p.name === metricName)
       .map((p) => sign * p.value);
   }
 
+  /** The median rule, against every earlier completed trial (several definitions: all of them). */
   async function applyEarlyStopping(running: TrialRecord[]): Promise<void> {
     const finished = state.trials.filter((t) => t.ended?.status === 'Completed');
-    const earlier = await Promise.all(finished.map((t) => objectiveSeries(t.trainingJobName)));
+    const earlier = await Promise.all(finished.map((t) => objectiveSeries(t)));
     for (const trial of running) {
       if (!trials.exists(trial.trainingJobName)) continue;
-      if (shouldStopEarly(await objectiveSeries(trial.trainingJobName), earlier))
+      if (shouldStopEarly(await objectiveSeries(trial), earlier))
         await stopTrial(trial.trainingJobName);
     }
   }
@@ -482,7 +652,8 @@ export function warmStartHistory(
   validated: ValidatedTuningJob,
 ): Trial[] {
   const warmStart = state.created.request.WarmStartConfig;
-  if (!warmStart) return [];
+  // Warm start is for a single algorithm (refused before a job with several definitions runs).
+  if (!warmStart || validated.definitions.length > 1) return [];
   const sign = validated.objective.Type === 'Maximize' ? -1 : 1;
   const history: Trial[] = [];
   for (const parent of warmStart.ParentHyperParameterTuningJobs ?? []) {

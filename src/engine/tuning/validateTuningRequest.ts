@@ -1,11 +1,19 @@
 /**
  * Checks a CreateHyperParameterTuningJob request before the local engine accepts it:
  * SageMaker's own parameter validation, then the tuning rules (ranges, scaling, limits,
- * objective, completion criteria), then the training job definition as a training job
+ * objective, completion criteria), then each training job definition as a training job
  * request - nothing is written until every check has passed. Each problem gets its own
  * message naming the field.
+ *
+ * One definition (TrainingJobDefinition, or a single entry of TrainingJobDefinitions) takes its
+ * objective and ranges from the tuning job config or from the definition. Several
+ * (TrainingJobDefinitions, up to 10) each carry their own DefinitionName (unique),
+ * TuningObjective (one objective Type for all, so results compare) and HyperParameterRanges;
+ * the config's HyperParameterTuningJobObjective and ParameterRanges must then be absent, as
+ * SageMaker's multi-algorithm requests have them.
  */
 import { effectiveMetricDefinitions } from '../../model/builtinAlgorithms';
+import type { CreateTrainingJobRequest } from '../../model/types';
 import type {
   CreateHyperParameterTuningJobRequest,
   HyperParameterTrainingJobDefinition,
@@ -21,19 +29,40 @@ import { hyperbandSettings, type HyperbandSettings } from './hyperband';
 /** SageMaker's limits. */
 export const MAX_TRAINING_JOBS_PER_TUNING_JOB = 500;
 export const MAX_TUNABLE_HYPERPARAMETERS = 30;
+export const MAX_TRAINING_JOB_DEFINITIONS = 10;
 
 export type StrategyName = 'Bayesian' | 'Random' | 'Grid' | 'Hyperband';
 
+export interface TuningObjective {
+  Type: 'Maximize' | 'Minimize';
+  MetricName: string;
+}
+
+/** One training job definition, ready to run trials from. */
+export interface ValidatedDefinition {
+  /** Its DefinitionName (always present with several definitions). */
+  name?: string;
+  definition: HyperParameterTrainingJobDefinition;
+  /** Its objective: the same Type for every definition of a job, its own MetricName. */
+  objective: TuningObjective;
+  space: SearchSpace;
+  /** Rungs and resources when Strategy is Hyperband (MaxResource may come from its statics). */
+  hyperband?: HyperbandSettings;
+}
+
 export interface ValidatedTuningJob {
   request: CreateHyperParameterTuningJobRequest;
+  /** Every training job definition, in the request's order (one or more). */
+  definitions: ValidatedDefinition[];
+  /** The first definition's, for code that tunes a single definition. */
   definition: HyperParameterTrainingJobDefinition;
-  objective: { Type: 'Maximize' | 'Minimize'; MetricName: string };
+  objective: TuningObjective;
   space: SearchSpace;
   strategy: StrategyName;
   maxTrainingJobs: number;
   maxParallel: number;
   seed: number;
-  /** Rungs and resources when Strategy is Hyperband. */
+  /** Rungs and resources when Strategy is Hyperband (the first definition's). */
   hyperband?: HyperbandSettings;
 }
 
@@ -51,22 +80,29 @@ export function validateTuningJobRequest(
   const config = request.HyperParameterTuningJobConfig!;
   const errors: string[] = [];
 
-  const definitions = request.TrainingJobDefinitions ?? [];
-  if (request.TrainingJobDefinition && definitions.length) {
+  const listed = request.TrainingJobDefinitions ?? [];
+  if (request.TrainingJobDefinition && listed.length) {
     errors.push('Give either TrainingJobDefinition or TrainingJobDefinitions, not both.');
   }
-  if (!request.TrainingJobDefinition && definitions.length === 0) {
+  if (!request.TrainingJobDefinition && listed.length === 0) {
     throw validationError(
       'TrainingJobDefinition is required: it says which training job each trial runs.',
     );
   }
-  if (definitions.length > 1) {
-    throw validationError(
-      `TrainingJobDefinitions has ${definitions.length} definitions; the local engine tunes one definition per job. ` +
-        'Use TrainingJobDefinition, or one tuning job per definition.',
+  if (listed.length > MAX_TRAINING_JOB_DEFINITIONS) {
+    errors.push(
+      `TrainingJobDefinitions has ${listed.length} definitions; SageMaker allows at most ${MAX_TRAINING_JOB_DEFINITIONS}.`,
     );
   }
-  const definition = request.TrainingJobDefinition ?? definitions[0];
+  // Each definition with the field path its messages name.
+  const entries: { field: string; definition: HyperParameterTrainingJobDefinition }[] =
+    request.TrainingJobDefinition
+      ? [{ field: 'TrainingJobDefinition', definition: request.TrainingJobDefinition }]
+      : listed.map((definition, index) => ({
+          field: `TrainingJobDefinitions[${index}]${definition.DefinitionName ? ` (${definition.DefinitionName})` : ''}`,
+          definition,
+        }));
+  const several = entries.length > 1;
 
   const strategy = config.Strategy as StrategyName;
   if (!availableStrategies.includes(strategy)) {
@@ -76,65 +112,140 @@ export function validateTuningJobRequest(
     );
   }
 
-  // The objective: on the config, or on the definition (multi-definition requests).
-  const objective = config.HyperParameterTuningJobObjective ?? definition.TuningObjective;
-  if (!objective?.MetricName || !objective.Type) {
-    errors.push(
-      'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective (Type and MetricName) is required.',
-    );
-  } else {
-    // Built-in algorithms (local:image-classification ...) bring their metrics with them.
-    const metricNames = effectiveMetricDefinitions(definition.AlgorithmSpecification).map(
-      (m) => m.Name,
-    );
-    if (!metricNames.includes(objective.MetricName)) {
+  if (several) {
+    const firstUse = new Map<string, number>();
+    listed.forEach((definition, index) => {
+      const name = definition.DefinitionName;
+      if (!name) {
+        errors.push(
+          `TrainingJobDefinitions[${index}].DefinitionName is required when there are several definitions; give each definition a unique name.`,
+        );
+      } else if (firstUse.has(name)) {
+        errors.push(
+          `TrainingJobDefinitions[${index}].DefinitionName ${JSON.stringify(name)} is already the name of TrainingJobDefinitions[${firstUse.get(name)}]; each definition needs a unique name.`,
+        );
+      } else {
+        firstUse.set(name, index);
+      }
+    });
+    if (config.HyperParameterTuningJobObjective) {
       errors.push(
-        `The objective metric ${JSON.stringify(objective.MetricName)} is not among the definition's ` +
-          `AlgorithmSpecification.MetricDefinitions (${metricNames.length ? metricNames.join(', ') : 'none'}); ` +
-          'add a MetricDefinition with that Name and a regex that captures its value.',
+        'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective must be absent with several TrainingJobDefinitions; ' +
+          "each definition's TuningObjective names its objective metric.",
+      );
+    }
+    if (config.ParameterRanges) {
+      errors.push(
+        'HyperParameterTuningJobConfig.ParameterRanges must be absent with several TrainingJobDefinitions; ' +
+          "give each definition's ranges in its HyperParameterRanges.",
       );
     }
   }
 
-  const ranges = definition.HyperParameterRanges ?? config.ParameterRanges;
-  if (definition.HyperParameterRanges && config.ParameterRanges) {
-    errors.push(
-      'Give the ranges once: in TrainingJobDefinition.HyperParameterRanges or in HyperParameterTuningJobConfig.ParameterRanges.',
-    );
-  }
-  const space = parseRanges(ranges, definition.StaticHyperParameters ?? {}, errors);
-  if (space.parameters.length === 0)
-    errors.push('HyperParameterRanges defines no tunable hyperparameter; add at least one range.');
-
-  // Strategy-specific rules.
-  if (strategy === 'Grid') {
-    const notCategorical = space.parameters
-      .filter((p) => p.kind !== 'Categorical')
-      .map((p) => p.name);
-    if (notCategorical.length) {
+  const definitions: ValidatedDefinition[] = [];
+  let commonType: { type: 'Maximize' | 'Minimize'; field: string } | undefined;
+  for (const { field, definition } of entries) {
+    // The objective: on the config, or on the definition (always there with several).
+    let objective: TuningObjective | undefined;
+    const given = several
+      ? definition.TuningObjective
+      : (config.HyperParameterTuningJobObjective ?? definition.TuningObjective);
+    if (!given?.MetricName || !given.Type) {
       errors.push(
-        `Grid search takes only CategoricalParameterRanges; ${notCategorical.join(', ')} ${notCategorical.length > 1 ? 'are' : 'is'} not categorical.`,
+        several
+          ? `${field}.TuningObjective (Type and MetricName) is required when there are several definitions: each names its own objective metric.`
+          : 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective (Type and MetricName) is required.',
       );
+    } else {
+      objective = { Type: given.Type, MetricName: given.MetricName };
+      if (commonType && commonType.type !== objective.Type) {
+        errors.push(
+          `${field}.TuningObjective.Type ${objective.Type} differs from ${commonType.field}'s ${commonType.type}; ` +
+            "every definition's objective must have the same Type, so that their results compare.",
+        );
+      }
+      commonType ??= { type: objective.Type, field };
+      // Built-in algorithms (local:image-classification ...) bring their metrics with them.
+      const metricNames = effectiveMetricDefinitions(definition.AlgorithmSpecification).map(
+        (m) => m.Name,
+      );
+      if (!metricNames.includes(objective.MetricName)) {
+        errors.push(
+          `The objective metric ${JSON.stringify(objective.MetricName)} is not among ${several ? `${field}'s` : "the definition's"} ` +
+            `AlgorithmSpecification.MetricDefinitions (${metricNames.length ? metricNames.join(', ') : 'none'}); ` +
+            'add a MetricDefinition with that Name and a regex that captures its value.',
+        );
+      }
     }
+
+    let ranges: ParameterRanges | undefined;
+    if (several) {
+      ranges = definition.HyperParameterRanges;
+      if (!ranges) {
+        errors.push(
+          `${field}.HyperParameterRanges is required when there are several definitions: each definition gives its own ranges.`,
+        );
+      }
+    } else {
+      ranges = definition.HyperParameterRanges ?? config.ParameterRanges;
+      if (definition.HyperParameterRanges && config.ParameterRanges) {
+        errors.push(
+          `Give the ranges once: in ${field}.HyperParameterRanges or in HyperParameterTuningJobConfig.ParameterRanges.`,
+        );
+      }
+    }
+    // With several definitions every range problem names its definition.
+    const rangeErrors: string[] = [];
+    const space = parseRanges(ranges, definition.StaticHyperParameters ?? {}, rangeErrors);
+    if (space.parameters.length === 0 && (ranges || !several))
+      rangeErrors.push(
+        'HyperParameterRanges defines no tunable hyperparameter; add at least one range.',
+      );
+
+    // Strategy-specific rules.
+    if (strategy === 'Grid') {
+      const notCategorical = space.parameters
+        .filter((p) => p.kind !== 'Categorical')
+        .map((p) => p.name);
+      if (notCategorical.length) {
+        rangeErrors.push(
+          `Grid search takes only CategoricalParameterRanges; ${notCategorical.join(', ')} ${notCategorical.length > 1 ? 'are' : 'is'} not categorical.`,
+        );
+      }
+    }
+    let hyperband: HyperbandSettings | undefined;
+    if (strategy === 'Hyperband') {
+      const settings = hyperbandSettings(
+        config.StrategyConfig?.HyperbandStrategyConfig,
+        definition.StaticHyperParameters ?? {},
+      );
+      if (typeof settings === 'string') rangeErrors.push(settings);
+      else hyperband = settings;
+    }
+    errors.push(...rangeErrors.map((message) => (several ? `${field}: ${message}` : message)));
+
+    definitions.push({
+      ...(definition.DefinitionName ? { name: definition.DefinitionName } : {}),
+      definition,
+      objective: objective ?? { Type: 'Minimize', MetricName: '' },
+      space,
+      ...(hyperband ? { hyperband } : {}),
+    });
   }
+
   if (config.StrategyConfig?.HyperbandStrategyConfig && strategy !== 'Hyperband') {
     errors.push('StrategyConfig.HyperbandStrategyConfig applies only to the Hyperband strategy.');
   }
-  let hyperband: HyperbandSettings | undefined;
-  if (strategy === 'Hyperband') {
-    if (config.TrainingJobEarlyStoppingType === 'Auto') {
-      errors.push('Hyperband stops trials early itself; set TrainingJobEarlyStoppingType to Off.');
-    }
-    const settings = hyperbandSettings(
-      config.StrategyConfig?.HyperbandStrategyConfig,
-      definition.StaticHyperParameters ?? {},
-    );
-    if (typeof settings === 'string') errors.push(settings);
-    else hyperband = settings;
+  if (strategy === 'Hyperband' && config.TrainingJobEarlyStoppingType === 'Auto') {
+    errors.push('Hyperband stops trials early itself; set TrainingJobEarlyStoppingType to Off.');
   }
 
   const limits = config.ResourceLimits!;
-  const gridSize = strategy === 'Grid' && errors.length === 0 ? cardinality(space) : undefined;
+  // A Grid job runs every definition's grid: their sizes add up.
+  const gridSize =
+    strategy === 'Grid' && errors.length === 0
+      ? definitions.reduce((sum, d) => sum + cardinality(d.space), 0)
+      : undefined;
   // Without MaxNumberOfTrainingJobs a job needs another way to end: the grid's size, a
   // runtime limit or a completion criterion; SageMaker's per-job limit caps it.
   const criteria = config.TuningJobCompletionCriteria;
@@ -164,47 +275,78 @@ export function validateTuningJobRequest(
 
   if (errors.length > 0) throw validationError(errors.join(' '));
 
-  // The definition must make a runnable training job: check it as one, with the ranges' lower ends.
-  const probeValues = toHyperParameters(
-    space,
-    Object.fromEntries(
-      space.parameters.map((p) => [
-        p.name,
-        p.kind === 'Categorical' ? p.values[0] : fromUnit(p, 0),
-      ]),
-    ),
-  );
-  try {
-    validateTrainingJobRequest({
-      TrainingJobName: 'tuning-definition-check',
-      AlgorithmSpecification: definition.AlgorithmSpecification,
-      RoleArn: definition.RoleArn,
-      HyperParameters: { ...definition.StaticHyperParameters, ...probeValues },
-      ...(definition.InputDataConfig ? { InputDataConfig: definition.InputDataConfig } : {}),
-      OutputDataConfig: definition.OutputDataConfig,
-      ...(definition.ResourceConfig ? { ResourceConfig: definition.ResourceConfig } : {}),
-      StoppingCondition: definition.StoppingCondition,
-      ...(definition.Environment ? { Environment: definition.Environment } : {}),
-    });
-  } catch (err) {
-    throw validationError(`TrainingJobDefinition: ${(err as Error).message}`);
-  }
+  // Each definition must make a runnable training job: check it as one, with the ranges' lower ends.
+  const runErrors: string[] = [];
+  definitions.forEach(({ definition, space }, index) => {
+    const probeValues = toHyperParameters(
+      space,
+      Object.fromEntries(
+        space.parameters.map((p) => [
+          p.name,
+          p.kind === 'Categorical' ? p.values[0] : fromUnit(p, 0),
+        ]),
+      ),
+    );
+    try {
+      validateTrainingJobRequest(
+        definitionTrainingRequest(definition, 'tuning-definition-check', probeValues),
+      );
+    } catch (err) {
+      runErrors.push(`${entries[index].field}: ${(err as Error).message}`);
+    }
+  });
+  if (runErrors.length > 0) throw validationError(runErrors.join(' '));
 
+  const first = definitions[0];
   return {
     request,
-    definition,
-    objective: { Type: objective!.Type!, MetricName: objective!.MetricName! },
-    space,
+    definitions,
+    definition: first.definition,
+    objective: first.objective,
+    space: first.space,
     strategy,
     maxTrainingJobs,
     maxParallel,
     seed: config.RandomSeed ?? Math.floor(Math.random() * 2 ** 31),
-    ...(hyperband ? { hyperband } : {}),
+    ...(first.hyperband ? { hyperband: first.hyperband } : {}),
   };
 }
 
-/** The ranges as a search space; each problem is pushed to `errors`, prefixed with its range. */
-export function parseRanges(
+/**
+ * The training job a definition makes with these tuned values: its algorithm, static
+ * hyperparameters, channels, resources (ResourceConfig, else HyperParameterTuningResourceConfig's
+ * instance) and stopping condition.
+ */
+export function definitionTrainingRequest(
+  d: HyperParameterTrainingJobDefinition,
+  name: string,
+  tuned: Record<string, string>,
+): CreateTrainingJobRequest {
+  const tuningResources = d.HyperParameterTuningResourceConfig;
+  return {
+    TrainingJobName: name,
+    AlgorithmSpecification: d.AlgorithmSpecification,
+    RoleArn: d.RoleArn,
+    HyperParameters: { ...d.StaticHyperParameters, ...tuned },
+    ...(d.InputDataConfig ? { InputDataConfig: d.InputDataConfig } : {}),
+    OutputDataConfig: d.OutputDataConfig,
+    ...(d.ResourceConfig
+      ? { ResourceConfig: d.ResourceConfig }
+      : tuningResources?.InstanceType
+        ? {
+            ResourceConfig: {
+              InstanceType: tuningResources.InstanceType,
+              InstanceCount: tuningResources.InstanceCount ?? 1,
+              VolumeSizeInGB: tuningResources.VolumeSizeInGB ?? 10,
+            },
+          }
+        : {}),
+    StoppingCondition: d.StoppingCondition,
+    ...(d.Environment ? { Environment: d.Environment } : {}),
+  };
+}
+
+function parseRanges(
   ranges: ParameterRanges | undefined,
   statics: Record<string, string>,
   errors: string[],
