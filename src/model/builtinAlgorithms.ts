@@ -26,6 +26,19 @@ export const BUILTIN_METRICS = [
   'train:accuracy',
   'validation:loss',
   'validation:accuracy',
+  // Smart sifting's statistics (only when sift_beta_value is set; see docs/smart-sifting.md).
+  'sift:expected_kept_fraction',
+  'sift:kept_fraction',
+  'sift:samples_seen',
+  'sift:samples_trained',
+  'sift:backward_passes_saved',
+  'sift:time_saved_seconds',
+  'sift:time_saved_estimated_seconds',
+  'sift:epoch_seconds',
+  'sift:loss_p10',
+  'sift:loss_p50',
+  'sift:loss_p90',
+  'sift:kept_loss_p50',
 ] as const;
 
 export function builtinMetricDefinitions(): MetricDefinition[] {

@@ -6,7 +6,15 @@
  * Continues from a checkpoint (resume) or from an earlier model (incremental training).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { validationError } from '../../model/errors';
@@ -56,12 +64,26 @@ import {
   glorot,
   HEAD_BIAS,
   HEAD_WEIGHT,
+  hiddenBias,
+  hiddenWeight,
   LABELS,
   LOGITS,
   optimizerConfig,
   readLastBlock,
   type TopShape,
 } from './topModel';
+import {
+  formatSiftingMetrics,
+  SiftedTraining,
+  siftingConfigOf,
+  type SiftingDesign,
+  type SiftingMetrics,
+  type SiftingRule,
+  type SiftingState,
+} from './sifting';
+
+/** The checkpoint tensor holding a sifted run's loss history. */
+const SIFT_HISTORY_TENSOR = 'sift/loss_history';
 
 export interface ClassifierJobOptions {
   algorithm: BuiltinAlgorithm;
@@ -79,6 +101,10 @@ export interface ClassifierJobOptions {
   log: (line: string) => void;
   /** Set when the job is asked to stop: training ends after the current batch. */
   shouldStop?: () => boolean;
+  /** Smart sifting's design (default: sifting.ts DEFAULT_SIFTING_DESIGN); for benchmarks. */
+  siftingDesign?: SiftingDesign;
+  /** 'uniform': drop samples at random at the sifting rate, a benchmark's control. */
+  siftingRule?: SiftingRule;
 }
 
 export interface EpochMetrics {
@@ -88,6 +114,12 @@ export interface EpochMetrics {
   'validation:loss': number;
   'validation:accuracy': number;
   samplesPerSecond: number;
+  /** Wall-clock seconds of the epoch's training loop (batches prepared; validation excluded). */
+  trainSeconds?: number;
+  /** Smart sifting's statistics (printed as sift: metrics), when sifting is on. */
+  sift?: SiftingMetrics;
+  /** Smart sifting's counters after this epoch (what a resumed job continues from). */
+  siftCounters?: SiftingState['counters'];
 }
 
 export interface ClassifierJobResult {
@@ -217,7 +249,12 @@ export async function runClassifierJob(
   // The trainable top: pretrained block when the backbone has one, else a new block.
   const random = new Random(hps.seed);
   const hiddenSize = backbone.lastBlock?.outputSize ?? hps.top_hidden_units;
-  const shape: TopShape = { featureSize, hiddenSize, classes: classNames.length };
+  const shape: TopShape = {
+    featureSize,
+    hiddenSize,
+    classes: classNames.length,
+    ...(hps.top_hidden_layers > 0 ? { hiddenLayers: hps.top_hidden_layers } : {}),
+  };
   const definition = classificationTop(shape, {
     trainBlock: !hps.train_only_top_layer,
     dropoutRate: hps.dropout_rate,
@@ -226,9 +263,15 @@ export async function runClassifierJob(
   const weights = initialTopWeights(shape, backbone, random, start, hps);
   if (start) {
     const t = start.meta.top;
-    if (t.featureSize !== featureSize || t.hiddenSize !== hiddenSize) {
+    // Checkpoints from before top_hidden_layers have no hiddenLayers: none.
+    const layers = (top: object) => (top as { hiddenLayers?: number }).hiddenLayers ?? 0;
+    if (
+      t.featureSize !== featureSize ||
+      t.hiddenSize !== hiddenSize ||
+      layers(t) !== layers(shape)
+    ) {
       throw validationError(
-        `The ${startKind} model's top is [${t.featureSize} -> ${t.hiddenSize}], this job's [${featureSize} -> ${hiddenSize}]; use the same backbone and top_hidden_units.`,
+        `The ${startKind} model's top is [${t.featureSize} -> ${t.hiddenSize}] with ${layers(t)} extra hidden layers, this job's [${featureSize} -> ${hiddenSize}] with ${layers(shape)}; use the same backbone, top_hidden_units and top_hidden_layers.`,
       );
     }
   }
@@ -251,16 +294,107 @@ export async function runClassifierJob(
   let stoppedEarly = false;
   let stopped = false;
   const batchSize = hps.batch_size;
-  const featureBatch = new Float32Array(batchSize * featureSize);
-  const labelBatch = new BigInt64Array(batchSize);
-  const mask = new Float32Array(batchSize * hiddenSize);
+  // Smart sifting: the design's graphs, and what a resumed job had (loss history, counters).
+  const siftConfig = siftingConfigOf(hps);
+  const lastHistory = history.at(-1);
+  const sifting = siftConfig
+    ? await SiftedTraining.create({
+        trainer,
+        config: siftConfig,
+        batchSize,
+        design: options.siftingDesign,
+        rule: options.siftingRule,
+        seed: hps.seed,
+        resume:
+          resumeState && lastHistory?.siftCounters
+            ? {
+                history: resumeState.tensors[SIFT_HISTORY_TENSOR] ?? new Float32Array(0),
+                counters: lastHistory.siftCounters,
+              }
+            : undefined,
+      })
+    : undefined;
+  const maxBatch = sifting?.maxBatchSize ?? batchSize;
+  const featureBatch = new Float32Array(maxBatch * featureSize);
+  const labelBatch = new BigInt64Array(maxBatch);
+  const mask = new Float32Array(maxBatch * hiddenSize);
   const imageShape =
     options.algorithm === 'image-classification' ? (data.training as ImageDataset) : undefined;
   const imageSize = imageShape ? imageShape.channels * imageShape.height * imageShape.width : 0;
-  const imageBatchBuffer = augment ? new Float32Array(batchSize * imageSize) : undefined;
+  const imageBatchBuffer = augment ? new Float32Array(maxBatch * imageSize) : undefined;
   const norm = prepared.input
     ? normalization(prepared.input.mean, prepared.input.std, prepared.input.channels)
     : undefined;
+
+  /** The feeds of one training batch: features (cached, or augmented images through the backbone), labels, dropout mask. */
+  const prepareBatch = async (
+    rows: Int32Array,
+    epochRandom: Random,
+  ): Promise<Record<string, ort.Tensor>> => {
+    const b = rows.length;
+    const x = featureBatch.subarray(0, b * featureSize);
+    if (augment) {
+      const pixels = imageBatchBuffer!.subarray(0, b * imageSize);
+      augmentBatch(
+        imageShape!.pixels,
+        rows,
+        imageShape!,
+        {
+          rotation: hps.augmentation_random_rotation,
+          zoom: hps.augmentation_random_zoom,
+          translation: hps.augmentation_random_translation,
+        },
+        norm!,
+        epochRandom,
+        pixels,
+      );
+      const out = await backboneSession.run(
+        {
+          [prepared.inputName]: new ort.Tensor('float32', pixels, [
+            b,
+            imageShape!.channels,
+            imageShape!.height,
+            imageShape!.width,
+          ]),
+        },
+        [prepared.featureName],
+      );
+      x.set(out[prepared.featureName].data as Float32Array);
+    } else {
+      for (let i = 0; i < b; i++)
+        x.set(
+          features.training!.subarray(rows[i] * featureSize, (rows[i] + 1) * featureSize),
+          i * featureSize,
+        );
+    }
+    const trainingLabels = data.training.labels;
+    for (let i = 0; i < b; i++) labelBatch[i] = BigInt(trainingLabels[rows[i]]);
+    const feeds: Record<string, ort.Tensor> = {
+      [FEATURES]: new ort.Tensor('float32', x, [b, featureSize]),
+      [LABELS]: new ort.Tensor('int64', labelBatch.subarray(0, b), [b]),
+    };
+    if (hps.dropout_rate > 0) {
+      const m = mask.subarray(0, b * hiddenSize);
+      fillDropoutMask(m, hps.dropout_rate, epochRandom);
+      feeds[DROPOUT_MASK] = new ort.Tensor('float32', m, [b, hiddenSize]);
+    }
+    return feeds;
+  };
+
+  if (sifting) {
+    // Before training: the loss must be per sample; a quick profile of the top gives the advice.
+    const profileRandom = new Random(hps.seed ^ 0x9e3779b9);
+    const pool = data.trainingIndices;
+    await sifting.advise(
+      (count) =>
+        prepareBatch(
+          Int32Array.from({ length: count }, (_, i) => pool[i % pool.length]),
+          profileRandom,
+        ),
+      { epochs: hps.epochs, samplesPerEpoch: pool.length },
+      log,
+    );
+  }
 
   const checkpointMeta = (epoch: number): Omit<CheckpointMeta, 'tensors' | 'format'> => ({
     algorithm: options.algorithm,
@@ -284,61 +418,22 @@ export async function runClassifierJob(
     let correct = 0;
     let seen = 0;
     let stepSeconds = 0;
-    for (let from = 0; from < order.length; from += batchSize) {
+    const epochStarted = performance.now();
+    sifting?.beginEpoch(epoch);
+    for (let from = 0; from < order.length;) {
       if (options.shouldStop?.()) {
         stopped = true;
         break;
       }
-      const rows = order.subarray(from, Math.min(order.length, from + batchSize));
+      const size = sifting ? sifting.nextBatchSize() : batchSize;
+      const rows = order.subarray(from, Math.min(order.length, from + size));
+      from += rows.length;
       const b = rows.length;
-      const x = featureBatch.subarray(0, b * featureSize);
-      if (augment) {
-        const pixels = imageBatchBuffer!.subarray(0, b * imageSize);
-        augmentBatch(
-          imageShape!.pixels,
-          rows,
-          imageShape!,
-          {
-            rotation: hps.augmentation_random_rotation,
-            zoom: hps.augmentation_random_zoom,
-            translation: hps.augmentation_random_translation,
-          },
-          norm!,
-          epochRandom,
-          pixels,
-        );
-        const out = await backboneSession.run(
-          {
-            [prepared.inputName]: new ort.Tensor('float32', pixels, [
-              b,
-              imageShape!.channels,
-              imageShape!.height,
-              imageShape!.width,
-            ]),
-          },
-          [prepared.featureName],
-        );
-        x.set(out[prepared.featureName].data as Float32Array);
-      } else {
-        for (let i = 0; i < b; i++)
-          x.set(
-            features.training!.subarray(rows[i] * featureSize, (rows[i] + 1) * featureSize),
-            i * featureSize,
-          );
-      }
-      const trainingLabels = data.training.labels;
-      for (let i = 0; i < b; i++) labelBatch[i] = BigInt(trainingLabels[rows[i]]);
-      const feeds: Record<string, ort.Tensor> = {
-        [FEATURES]: new ort.Tensor('float32', x, [b, featureSize]),
-        [LABELS]: new ort.Tensor('int64', labelBatch.subarray(0, b), [b]),
-      };
-      if (hps.dropout_rate > 0) {
-        const m = mask.subarray(0, b * hiddenSize);
-        fillDropoutMask(m, hps.dropout_rate, epochRandom);
-        feeds[DROPOUT_MASK] = new ort.Tensor('float32', m, [b, hiddenSize]);
-      }
+      const feeds = await prepareBatch(rows, epochRandom);
       const started = performance.now();
-      const result = await trainer.step(feeds, { learningRate: hps.learning_rate });
+      const result = sifting
+        ? await sifting.step(feeds, b, hps.learning_rate)
+        : await trainer.step(feeds, { learningRate: hps.learning_rate });
       stepSeconds += (performance.now() - started) / 1000;
       if (!Number.isFinite(result.loss)) {
         throw new Error(
@@ -348,12 +443,14 @@ export async function runClassifierJob(
       lossSum += result.loss * b;
       correct += countCorrect(
         result.outputs[LOGITS].data as Float32Array,
-        trainingLabels,
+        data.training.labels,
         rows,
         classNames.length,
       );
       seen += b;
     }
+    const siftMetrics = sifting && !stopped ? await sifting.endEpoch(hps.learning_rate) : undefined;
+    const trainSeconds = (performance.now() - epochStarted) / 1000;
     if (stopped) break;
     const evaluation = await evaluate(
       trainer,
@@ -371,11 +468,16 @@ export async function runClassifierJob(
       'validation:loss': evaluation.loss,
       'validation:accuracy': evaluation.accuracy,
       samplesPerSecond: seen / Math.max(1e-9, stepSeconds),
+      trainSeconds,
+      ...(siftMetrics && sifting
+        ? { sift: siftMetrics, siftCounters: sifting.state().counters }
+        : {}),
     };
     history.push(metrics);
     log(
       `Epoch ${epoch}/${hps.epochs}: train:loss=${fmt(metrics['train:loss'])} train:accuracy=${fmt(metrics['train:accuracy'])} ` +
         `validation:loss=${fmt(metrics['validation:loss'])} validation:accuracy=${fmt(metrics['validation:accuracy'])} ` +
+        `${siftMetrics ? `${formatSiftingMetrics(siftMetrics)} ` : ''}` +
         `(${Math.round(metrics.samplesPerSecond)} training samples/s)`,
     );
     if (metrics['validation:loss'] < best - hps.early_stopping_min_delta) {
@@ -388,7 +490,7 @@ export async function runClassifierJob(
       saveCheckpoint(
         options.checkpointDir,
         checkpointMeta(epoch),
-        checkpointTensors(trainer, definition.parameters),
+        checkpointTensors(trainer, definition.parameters, sifting?.state()),
       );
     if (hps.early_stopping && sinceImprovement >= hps.early_stopping_patience) {
       log(
@@ -401,34 +503,44 @@ export async function runClassifierJob(
   }
   const epochsDone = epoch - 1;
 
-  // The model folder: one ONNX graph, the class map, the hyperparameters, the checkpoint.
-  mkdirSync(options.modelDir, { recursive: true });
+  // The model folder: one ONNX graph, the class map, the hyperparameters, the checkpoint -
+  // written into a staging folder, then each entry renamed into model/: a job killed while
+  // writing (a stop past its grace period) never packs a half-written file.
+  const staging = join(options.workDir, `model-staging-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
   const merged = mergeBackboneAndTop(
     prepared.model,
     buildInferenceGraph(definition, copyWeights(trainer)),
   );
-  writeFileSync(join(options.modelDir, MODEL_FILE), merged);
+  writeFileSync(join(staging, MODEL_FILE), merged);
   writeFileSync(
-    join(options.modelDir, CLASS_MAP_FILE),
+    join(staging, CLASS_MAP_FILE),
     `${JSON.stringify(classLabelToPredictionIndex(classNames), null, 2)}\n`,
   );
   writeFileSync(
-    join(options.modelDir, 'hyperparameters.json'),
+    join(staging, 'hyperparameters.json'),
     `${JSON.stringify({ ...hps, algorithm: `local:${options.algorithm}`, backbone: backbone.name }, null, 2)}\n`,
   );
   if (options.algorithm === 'text-classification' && backbone.tokenizer) {
-    cpSync(backbone.tokenizer, join(options.modelDir, 'tokenizer.json'));
-    cpSync(join(dirname(backbone.tokenizer), 'vocab.txt'), join(options.modelDir, 'vocab.txt'));
+    cpSync(backbone.tokenizer, join(staging, 'tokenizer.json'));
+    cpSync(join(dirname(backbone.tokenizer), 'vocab.txt'), join(staging, 'vocab.txt'));
   }
   writeFileSync(
-    join(options.modelDir, 'preprocessing.json'),
+    join(staging, 'preprocessing.json'),
     `${JSON.stringify(preprocessingOf(prepared), null, 2)}\n`,
   );
   writeCheckpointFiles(
-    join(options.modelDir, CHECKPOINT_DIR_IN_MODEL),
+    join(staging, CHECKPOINT_DIR_IN_MODEL),
     checkpointMeta(epochsDone),
-    checkpointTensors(trainer, definition.parameters),
+    checkpointTensors(trainer, definition.parameters, sifting?.state()),
   );
+  mkdirSync(options.modelDir, { recursive: true });
+  for (const entry of readdirSync(staging)) {
+    rmSync(join(options.modelDir, entry), { recursive: true, force: true });
+    renameSync(join(staging, entry), join(options.modelDir, entry));
+  }
+  rmSync(staging, { recursive: true, force: true });
 
   // The exported graph on its own must give what training measured.
   const exportedValidationAccuracy = await evaluateExported(
@@ -642,12 +754,19 @@ function initialTopWeights(
   hps: BuiltinHyperParameters,
 ): Record<string, Float32Array> {
   const { featureSize, hiddenSize, classes } = shape;
-  const fresh = {
+  const fresh: Record<string, Float32Array> = {
     [BLOCK_WEIGHT]: glorot(featureSize, hiddenSize, random),
     [BLOCK_BIAS]: new Float32Array(hiddenSize),
     [HEAD_WEIGHT]: glorot(hiddenSize, classes, random),
     [HEAD_BIAS]: new Float32Array(classes),
   };
+  // top_hidden_layers: drawn after the others, so a top without them starts as before.
+  const hiddenNames: string[] = [];
+  for (let i = 0; i < (shape.hiddenLayers ?? 0); i++) {
+    fresh[hiddenWeight(i)] = glorot(hiddenSize, hiddenSize, random);
+    fresh[hiddenBias(i)] = new Float32Array(hiddenSize);
+    hiddenNames.push(hiddenWeight(i), hiddenBias(i));
+  }
   if (start) {
     const t = start.tensors;
     // "Auto" keeps the earlier head (same classes, checked); True starts a new one.
@@ -655,6 +774,7 @@ function initialTopWeights(
     return {
       [BLOCK_WEIGHT]: t[BLOCK_WEIGHT] ?? fresh[BLOCK_WEIGHT],
       [BLOCK_BIAS]: t[BLOCK_BIAS] ?? fresh[BLOCK_BIAS],
+      ...Object.fromEntries(hiddenNames.map((n) => [n, t[n] ?? fresh[n]])),
       [HEAD_WEIGHT]: newHead ? fresh[HEAD_WEIGHT] : t[HEAD_WEIGHT],
       [HEAD_BIAS]: newHead ? fresh[HEAD_BIAS] : t[HEAD_BIAS],
     };
@@ -669,8 +789,11 @@ function initialTopWeights(
 function checkpointTensors(
   trainer: GraphTrainer,
   parameters: readonly { name: string; shape: readonly number[] }[],
+  sifting?: SiftingState,
 ): Record<string, { data: Float32Array; shape: readonly number[] }> {
   const tensors: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
+  if (sifting)
+    tensors[SIFT_HISTORY_TENSOR] = { data: sifting.history, shape: [sifting.history.length] };
   const weights = trainer.weights();
   for (const p of parameters)
     tensors[p.name] = { data: weights[p.name] as Float32Array, shape: p.shape };

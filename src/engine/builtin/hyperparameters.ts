@@ -41,9 +41,22 @@ export interface BuiltinHyperParameters {
   augmentation_random_translation: number;
   /** Width of the new hidden block when the backbone brings none. */
   top_hidden_units: number;
+  /** Extra hidden blocks (width top_hidden_units, ReLU) between the last block and the head. */
+  top_hidden_layers: number;
   /** A catalog name or a path to an .onnx file; empty: the bundled model. */
   backbone: string;
   seed: number;
+  /**
+   * Smart sifting (SageMaker's RelativeProbabilisticSiftConfig): beta_value; off unless set.
+   * Keeps a sample with probability pct^beta, pct its loss's percentile in the loss history.
+   */
+  sift_beta_value: number | undefined;
+  /** loss_history_length: how many recent per-sample losses pct is taken over. */
+  sift_loss_history_length: number;
+  /** SiftingBaseConfig.sift_delay: training steps before sifting starts. */
+  sift_delay: number;
+  /** SiftingBaseConfig.repeat_delay_per_epoch: the delay again at the start of every epoch. */
+  sift_repeat_delay_per_epoch: boolean;
 }
 
 type Kind =
@@ -106,9 +119,27 @@ const SPECS: Record<keyof BuiltinHyperParameters, Spec> = {
     imageOnly: true,
   },
   top_hidden_units: { kind: { type: 'int', min: 1, max: 65536 }, image: 128, text: 128 },
+  top_hidden_layers: { kind: { type: 'int', min: 0, max: 16 }, image: 0, text: 0 },
   backbone: { kind: { type: 'string' }, image: '', text: '' },
   seed: { kind: { type: 'int', min: 0, max: 2 ** 31 - 1 }, image: 0, text: 0 },
+  // Smart sifting: SageMaker's names without the config classes, and its defaults (sift_delay
+  // 1000, repeat_delay_per_epoch False; loss_history_length 500 as its examples use).
+  sift_beta_value: {
+    kind: float(0, Infinity, { min: true, max: true }),
+    image: undefined,
+    text: undefined,
+  },
+  sift_loss_history_length: {
+    kind: { type: 'int', min: 1, max: 1_000_000 },
+    image: 500,
+    text: 500,
+  },
+  sift_delay: { kind: { type: 'int', min: 0, max: 2 ** 31 - 1 }, image: 1000, text: 1000 },
+  sift_repeat_delay_per_epoch: { kind: { type: 'bool' }, image: false, text: false },
 };
+
+/** The sifting settings that mean nothing while sift_beta_value is unset. */
+const SIFT_SETTINGS = ['sift_loss_history_length', 'sift_delay', 'sift_repeat_delay_per_epoch'];
 
 /** Hyperparameters the SageMaker training toolkit or the engine itself reads; never ours. */
 const PASSED_THROUGH = /^(sagemaker_|_tuning_objective_metric$)/;
@@ -155,6 +186,12 @@ export function parseHyperParameters(
     else result[name] = parsed;
   }
   const hps = result as unknown as BuiltinHyperParameters;
+  const siftSettings = SIFT_SETTINGS.filter((name) => name in raw);
+  if (!('sift_beta_value' in raw) && siftSettings.length > 0) {
+    problems.push(
+      `${siftSettings.join(', ')} ${siftSettings.length > 1 ? 'apply' : 'applies'} only with smart sifting on: set sift_beta_value (> 0; it keeps about 1 / (1 + beta) of the samples)`,
+    );
+  }
   if (problems.length > 0) {
     throw validationError(
       `Invalid hyperparameters for local:${algorithm}: ${problems.join('; ')}.`,

@@ -24,11 +24,16 @@ export const BLOCK_WEIGHT = 'block.weight';
 export const BLOCK_BIAS = 'block.bias';
 export const HEAD_WEIGHT = 'head.weight';
 export const HEAD_BIAS = 'head.bias';
+/** The extra hidden blocks of top_hidden_layers: hidden{i}.weight [hidden, hidden], hidden{i}.bias. */
+export const hiddenWeight = (layer: number) => `hidden${layer}.weight`;
+export const hiddenBias = (layer: number) => `hidden${layer}.bias`;
 
 export interface TopShape {
   featureSize: number;
   hiddenSize: number;
   classes: number;
+  /** Extra hidden blocks (hidden -> hidden, ReLU) after the last block; new, always trained. */
+  hiddenLayers?: number;
 }
 
 export function classificationTop(
@@ -36,6 +41,7 @@ export function classificationTop(
   options: { trainBlock: boolean; dropoutRate: number; labelSmoothing: number },
 ): ModelDefinition {
   const { featureSize, hiddenSize, classes } = shape;
+  const hiddenLayers = shape.hiddenLayers ?? 0;
   const useDropout = options.dropoutRate > 0;
   return {
     name: 'classifier_top',
@@ -43,6 +49,10 @@ export function classificationTop(
     parameters: [
       { name: BLOCK_WEIGHT, shape: [featureSize, hiddenSize], trainable: options.trainBlock },
       { name: BLOCK_BIAS, shape: [hiddenSize], trainable: options.trainBlock },
+      ...Array.from({ length: hiddenLayers }, (_, i) => [
+        { name: hiddenWeight(i), shape: [hiddenSize, hiddenSize] },
+        { name: hiddenBias(i), shape: [hiddenSize] },
+      ]).flat(),
       { name: HEAD_WEIGHT, shape: [hiddenSize, classes] },
       { name: HEAD_BIAS, shape: [classes] },
     ],
@@ -54,9 +64,15 @@ export function classificationTop(
         : []),
     ],
     forward({ graph, params, inputs, training }) {
-      const hidden = graph.scope('block', () =>
+      let hidden = graph.scope('block', () =>
         relu(dense(inputs[FEATURES], params[BLOCK_WEIGHT], params[BLOCK_BIAS])),
       );
+      for (let i = 0; i < hiddenLayers; i++) {
+        const h = hidden;
+        hidden = graph.scope(`hidden${i}`, () =>
+          relu(dense(h, params[hiddenWeight(i)], params[hiddenBias(i)])),
+        );
+      }
       const dropped = training && useDropout ? dropout(hidden, inputs[DROPOUT_MASK]) : hidden;
       return {
         [LOGITS]: graph.scope('head', () => dense(dropped, params[HEAD_WEIGHT], params[HEAD_BIAS])),

@@ -90,6 +90,8 @@ export class GraphBuilder {
   private readonly usedNodeNames = new Set<string>();
   private readonly scopes: string[] = [];
   private readonly constants = new Map<string, Value>();
+  /** Every value by name (inputs, initializers, node outputs), for graph surgery (two-stage sifting). */
+  private readonly values = new Map<string, Value>();
   private symbolCount = 0;
   /** Differentiable ops in the order they were built. */
   readonly tape: TapeRecord[] = [];
@@ -127,14 +129,14 @@ export class GraphBuilder {
   input(name: string, dtype: DType, shape: Shape): Value {
     this.claim(name);
     this.inputs.push(valueInfoProto(name, dtype, shape));
-    return new Value(this, name, dtype, shape);
+    return this.register(new Value(this, name, dtype, shape));
   }
 
   /** A named weight baked into the model. */
   initializer(name: string, dtype: DType, shape: readonly number[], data: TypedData): Value {
     this.claim(name);
     this.initializers.push(tensorProto(name, dtype, shape, data));
-    return new Value(this, name, dtype, shape);
+    return this.register(new Value(this, name, dtype, shape));
   }
 
   /** A constant tensor, deduplicated by value (small constants: scalars, axes, shapes). */
@@ -146,7 +148,7 @@ export class GraphBuilder {
       values.length === 1 ? `${formatConstant(values[0])}` : `${dtype}_${shape.join('x')}`;
     const name = this.uniqueNameUnscoped(`const/${hint}`);
     this.initializers.push(tensorProto(name, dtype, shape, typedArray(dtype, values)));
-    const value = new Value(this, name, dtype, shape);
+    const value = this.register(new Value(this, name, dtype, shape));
     this.constants.set(key, value);
     return value;
   }
@@ -168,14 +170,15 @@ export class GraphBuilder {
     options: NodeOptions = {},
   ): Value[] {
     const nodeName = this.uniqueName(options.name ?? opType, this.usedNodeNames);
-    const results = outputs.map(
-      (spec) =>
+    const results = outputs.map((spec) =>
+      this.register(
         new Value(
           this,
           this.uniqueName(spec.name ?? (outputs.length === 1 ? opType : 'out')),
           spec.dtype,
           spec.shape,
         ),
+      ),
     );
     for (const input of inputs) {
       if (input !== '' && input.graph !== this) {
@@ -225,7 +228,7 @@ export class GraphBuilder {
         input: [value.name],
         output: [name],
       });
-      out = new Value(this, name, value.dtype, value.shape);
+      out = this.register(new Value(this, name, value.dtype, value.shape));
     }
     this.outputs.push(valueInfoProto(out.name, out.dtype, out.shape));
     return out;
@@ -241,6 +244,11 @@ export class GraphBuilder {
 
   get nodeCount(): number {
     return this.nodes.length;
+  }
+
+  /** The value named `name` (an input, initializer or node output of this graph). */
+  valueOf(name: string): Value | undefined {
+    return this.values.get(name);
   }
 
   toModelProto(): onnx.IModelProto {
@@ -261,6 +269,11 @@ export class GraphBuilder {
   /** The serialized ModelProto, ready for InferenceSession.create. */
   toBytes(): Uint8Array {
     return encodeModel(this.toModelProto());
+  }
+
+  private register(value: Value): Value {
+    this.values.set(value.name, value);
+    return value;
   }
 
   private claim(name: string): void {

@@ -10,3 +10,4 @@ export * from './session';
 export * from './step';
 export * from './gradcheck';
 export * from './mlp';
+export * from './twoStage';

@@ -357,3 +357,47 @@ export function topKRows(perSampleLoss: Value, k: Value, keptDim = 'kept'): Valu
   );
   return indices;
 }
+
+/**
+ * Smart sifting's relative probabilistic rule (Selective Backprop; SageMaker's
+ * RelativeProbabilisticSiftConfig) inside the graph: row i is kept when uniform[i] <
+ * pct_i^beta, where pct_i is the share of `history` (earlier per-sample losses, any order)
+ * strictly below loss i - 1 when the history is empty. Returns the kept rows' indices, int64
+ * [keptDim], in increasing order. `beta` is a scalar input: 0 keeps every row (a delay step).
+ */
+export function relativeProbabilisticRows(
+  perSampleLoss: Value,
+  history: Value,
+  uniform: Value,
+  beta: Value,
+  keptDim = 'kept',
+): Value {
+  const graph = perSampleLoss.graph;
+  const dtype = perSampleLoss.dtype;
+  const batch = perSampleLoss.shape[0];
+  const below = graph.node1(
+    'Less',
+    [prim.unsqueeze(history, [0]), prim.unsqueeze(perSampleLoss, [1])],
+    { dtype: 'bool', shape: [batch, history.shape[0]], name: 'history_below' },
+  );
+  const count = prim.reduce('ReduceSum', prim.cast(below, dtype), [1], false);
+  const size = prim.cast(graph.node1('Size', [history], { dtype: 'int64', shape: [] }), dtype);
+  const one = graph.scalar(1, dtype);
+  const pct = prim.where(
+    prim.greater(size, graph.scalar(0, dtype)),
+    prim.div(count, graph.node1('Max', [size, one], { dtype, shape: [] })),
+    one,
+  );
+  const probability = graph.node1('Pow', [pct, beta], {
+    dtype,
+    shape: [batch],
+    name: 'keep_probability',
+  });
+  const keep = graph.node1('Less', [uniform, probability], {
+    dtype: 'bool',
+    shape: [batch],
+    name: 'keep',
+  });
+  const nonZero = graph.node1('NonZero', [keep], { dtype: 'int64', shape: [1, keptDim] });
+  return prim.reshape(nonZero, [-1], [keptDim]);
+}

@@ -9,14 +9,20 @@ import {
   buildTrainingStep,
   LEARNING_RATE,
   LOSS,
+  PER_SAMPLE_LOSS,
+  SIFT_BETA,
+  SIFT_HISTORY,
   SIFT_KEEP,
+  SIFT_UNIFORM,
   STEP,
   updatedName,
   type ModelDefinition,
   type TrainingStepGraph,
+  type CarriedTensor,
   type TrainingStepOptions,
 } from './step';
 import type { TypedData } from './onnx';
+import { buildTwoStageStep, type TwoStageStepGraphs } from './twoStage';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 
@@ -92,6 +98,32 @@ export interface StepResult {
   readonly outputs: Readonly<Record<string, ort.Tensor>>;
 }
 
+/** A forward pass of the two-stage step (see twoStage.ts): scores, outputs, activations. */
+export interface ForwardResult {
+  /** Mean per-sample loss of the batch. */
+  readonly loss: number;
+  readonly perSampleLoss: FloatArray;
+  /** The model's outputs and the activations the backward graph reads, by name. */
+  readonly outputs: Readonly<Record<string, ort.Tensor>>;
+}
+
+/** Inputs of a step built with sifting 'relative-probabilistic'. */
+export interface RelativeSiftStepOptions {
+  readonly learningRate: number;
+  /** Earlier per-sample losses (any order; may be empty: every row is then kept). */
+  readonly history: FloatArray;
+  /** One uniform [0, 1) number per row of the batch. */
+  readonly uniform: FloatArray;
+  /** 0 keeps every row (a delay step). */
+  readonly beta: number;
+}
+
+/** Weights, optimizer state and step count, copied (see GraphTrainer.snapshot). */
+export interface TrainerSnapshot {
+  readonly stepCount: number;
+  readonly tensors: Readonly<Record<string, FloatArray>>;
+}
+
 export class GraphTrainer {
   /** Steps taken so far (the optimizer's 1-based step is this + 1 during a step). */
   stepCount = 0;
@@ -99,6 +131,14 @@ export class GraphTrainer {
   private spare: Record<string, ort.Tensor>;
   private readonly frozen: Record<string, ort.Tensor>;
   private evalSession: ort.InferenceSession | undefined;
+  private twoStage:
+    | {
+        graphs: TwoStageStepGraphs;
+        forward: ort.InferenceSession;
+        backward: ort.InferenceSession;
+      }
+    | undefined;
+  private relative: { graph: TrainingStepGraph; session: ort.InferenceSession } | undefined;
 
   private constructor(
     readonly definition: ModelDefinition,
@@ -107,6 +147,7 @@ export class GraphTrainer {
     readonly executionProvider: ExecutionProvider,
     private readonly sessionOptions: SessionOptions,
     initialWeights: Readonly<Record<string, TypedData>>,
+    readonly options: TrainingStepOptions,
   ) {
     const tensorType = graph.dtype;
     const make = (shape: readonly number[], fill: (data: FloatArray) => void) => {
@@ -150,6 +191,7 @@ export class GraphTrainer {
       executionProvider,
       sessionOptions,
       initialWeights,
+      options,
     );
   }
 
@@ -158,32 +200,163 @@ export class GraphTrainer {
     batch: Readonly<Record<string, ort.Tensor>>,
     options: StepOptions,
   ): Promise<StepResult> {
-    const scalar = (value: number) =>
-      new ort.Tensor(
-        this.graph.dtype,
-        this.graph.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value),
-        [],
-      );
-    const feeds: Record<string, ort.Tensor> = {
-      ...batch,
-      ...this.current,
-      ...this.frozen,
-      [LEARNING_RATE]: scalar(options.learningRate),
-      [STEP]: scalar(this.stepCount + 1),
-    };
+    const feeds: Record<string, ort.Tensor> = { ...batch };
     if (options.keep !== undefined)
       feeds[SIFT_KEEP] = new ort.Tensor('int64', BigInt64Array.of(BigInt(options.keep)), [1]);
+    return this.runUpdate(this.session, this.graph.outputNames, feeds, options.learningRate);
+  }
+
+  /**
+   * Builds the two-stage step (forward graph, then backward + update graph over saved
+   * activations: twoStage.ts) on this trainer's weights and state. Returns its description.
+   */
+  async enableTwoStage(): Promise<TwoStageStepGraphs> {
+    if (!this.twoStage) {
+      const graphs = buildTwoStageStep(this.definition, { ...this.options, sifting: false });
+      checkSameCarried(this.graph.carried, graphs.carried);
+      const options = { ...this.sessionOptions, executionProvider: this.executionProvider };
+      const [forward, backward] = await Promise.all([
+        createSession(graphs.forward, options),
+        createSession(graphs.backward, options),
+      ]);
+      this.twoStage = { graphs, forward: forward.session, backward: backward.session };
+    }
+    return this.twoStage.graphs;
+  }
+
+  /** The forward graph of the two-stage step on a batch: no weight changes. */
+  async forward(batch: Readonly<Record<string, ort.Tensor>>): Promise<ForwardResult> {
+    const stages = this.twoStage;
+    if (!stages) throw new Error('forward(): call enableTwoStage() first');
+    const inputs = new Set(stages.forward.inputNames);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries({ ...this.current, ...this.frozen, ...batch }))
+      if (inputs.has(name)) feeds[name] = tensor;
+    const results = (await stages.forward.run(feeds)) as Record<string, ort.Tensor>;
+    return {
+      loss: Number(results[LOSS].data[0]),
+      perSampleLoss: results[PER_SAMPLE_LOSS].data as FloatArray,
+      outputs: results,
+    };
+  }
+
+  /**
+   * One optimizer step from saved per-row tensors (the two-stage step's `saved`, any number of
+   * rows, each gathered from a forward pass): backward and update, no forward pass.
+   */
+  async backwardStep(
+    saved: Readonly<Record<string, ort.Tensor>>,
+    options: { learningRate: number },
+  ): Promise<void> {
+    const stages = this.twoStage;
+    if (!stages) throw new Error('backwardStep(): call enableTwoStage() first');
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of stages.graphs.saved) {
+      const tensor = saved[spec.name];
+      if (!tensor) throw new Error(`backwardStep(): no saved tensor ${spec.name}`);
+      feeds[spec.name] = tensor;
+    }
+    await this.runUpdate(
+      stages.backward,
+      stages.graphs.backwardOutputs,
+      feeds,
+      options.learningRate,
+    );
+  }
+
+  /** Builds the step with smart sifting's rule in the graph ('relative-probabilistic'). */
+  async enableRelativeSifting(): Promise<TrainingStepGraph> {
+    if (!this.relative) {
+      const graph = buildTrainingStep(this.definition, {
+        ...this.options,
+        sifting: 'relative-probabilistic',
+      });
+      checkSameCarried(this.graph.carried, graph.carried);
+      const { session } = await createSession(graph.model, {
+        ...this.sessionOptions,
+        executionProvider: this.executionProvider,
+      });
+      this.relative = { graph, session };
+    }
+    return this.relative.graph;
+  }
+
+  /**
+   * One step that scores the batch, keeps rows by the relative probabilistic rule in the
+   * graph, and runs the backward and update on the kept rows only (outputs[KEPT_ROWS]).
+   */
+  async siftedStep(
+    batch: Readonly<Record<string, ort.Tensor>>,
+    options: RelativeSiftStepOptions,
+  ): Promise<StepResult> {
+    const relative = this.relative;
+    if (!relative) throw new Error('siftedStep(): call enableRelativeSifting() first');
+    const dtype = this.graph.dtype;
+    const feeds: Record<string, ort.Tensor> = {
+      ...batch,
+      [SIFT_HISTORY]: new ort.Tensor(dtype, options.history, [options.history.length]),
+      [SIFT_UNIFORM]: new ort.Tensor(dtype, options.uniform, [options.uniform.length]),
+      [SIFT_BETA]: this.scalar(options.beta),
+    };
+    return this.runUpdate(
+      relative.session,
+      relative.graph.outputNames,
+      feeds,
+      options.learningRate,
+    );
+  }
+
+  /** A copy of the weights, optimizer state and step count (restore() puts them back). */
+  snapshot(): TrainerSnapshot {
+    const tensors: Record<string, FloatArray> = {};
+    for (const [name, tensor] of Object.entries(this.current))
+      tensors[name] = (tensor.data as FloatArray).slice();
+    return { stepCount: this.stepCount, tensors };
+  }
+
+  restore(snapshot: TrainerSnapshot): void {
+    for (const [name, data] of Object.entries(snapshot.tensors))
+      (this.current[name].data as FloatArray).set(data);
+    this.stepCount = snapshot.stepCount;
+  }
+
+  private scalar(value: number): ort.Tensor {
+    return new ort.Tensor(
+      this.graph.dtype,
+      this.graph.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value),
+      [],
+    );
+  }
+
+  /** Runs a graph that updates the carried tensors: feeds one set, ORT writes the other. */
+  private async runUpdate(
+    session: ort.InferenceSession,
+    outputNames: readonly string[],
+    batchFeeds: Record<string, ort.Tensor>,
+    learningRate: number,
+  ): Promise<StepResult> {
+    const state: Record<string, ort.Tensor> = {
+      ...this.current,
+      ...this.frozen,
+      [LEARNING_RATE]: this.scalar(learningRate),
+      [STEP]: this.scalar(this.stepCount + 1),
+    };
+    // A graph cut out of the step (the two-stage backward) takes only what it reads.
+    const inputs = new Set(session.inputNames);
+    const feeds: Record<string, ort.Tensor> = { ...batchFeeds };
+    for (const [name, tensor] of Object.entries(state)) if (inputs.has(name)) feeds[name] = tensor;
     const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of this.graph.outputNames) fetches[name] = null;
+    for (const name of outputNames) fetches[name] = null;
     for (const [name, tensor] of Object.entries(this.spare)) fetches[updatedName(name)] = tensor;
-    const results = await this.session.run(feeds, fetches);
+    const results = await session.run(feeds, fetches);
     [this.current, this.spare] = [this.spare, this.current];
     this.stepCount++;
     const outputs: Record<string, ort.Tensor> = {};
     for (const [name, value] of Object.entries(results)) {
       if (!name.endsWith('.updated')) outputs[name] = value as ort.Tensor;
     }
-    return { loss: Number((results[LOSS] as ort.Tensor).data[0]), outputs };
+    const loss = results[LOSS] as ort.Tensor | undefined;
+    return { loss: loss ? Number(loss.data[0]) : NaN, outputs };
   }
 
   /** Current value of every parameter (views of the live tensors: copy to keep them). */
@@ -230,5 +403,13 @@ export class GraphTrainer {
   async release(): Promise<void> {
     await this.session.release();
     await this.evalSession?.release();
+    await this.twoStage?.forward.release();
+    await this.twoStage?.backward.release();
+    await this.relative?.session.release();
   }
+}
+
+function checkSameCarried(a: readonly CarriedTensor[], b: readonly CarriedTensor[]): void {
+  const names = (list: readonly CarriedTensor[]) => list.map((c) => c.name).join(',');
+  if (names(a) !== names(b)) throw new Error('sifting graphs carry other tensors than the step');
 }

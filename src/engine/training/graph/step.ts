@@ -3,7 +3,7 @@
 // (forward only, weights baked in as initializers or fed as inputs).
 import { gradients } from './autodiff';
 import { GraphBuilder, type Value } from './builder';
-import { l2Penalty, topKRows } from './nn';
+import { l2Penalty, relativeProbabilisticRows, topKRows } from './nn';
 import { prim, meanAll, add } from './ops';
 import type { DType, Shape, TypedData } from './onnx';
 import { applyOptimizer, stateSlots, type OptimizerConfig } from './optimizers';
@@ -47,20 +47,33 @@ export interface ModelDefinition {
   forward(context: ForwardContext): Record<string, Value>;
   /** Per-sample loss [batch] from the forward outputs and the training inputs. */
   loss(context: ForwardContext, outputs: Record<string, Value>): Value;
+  /**
+   * False when a sample's loss depends on the other samples of its batch (batch statistics):
+   * such a model cannot be sifted. Default true.
+   */
+  readonly lossIsPerSample?: boolean;
 }
 
 export interface TrainingStepOptions {
   readonly optimizer: OptimizerConfig;
   /** Keras-style L2 penalty: l2 * sum of squares of the regularized parameters. */
   readonly l2?: number;
-  /** Backward on the top-k per-sample losses only (k fed as SIFT_KEEP, int64 [1]). */
-  readonly sifting?: boolean;
+  /**
+   * Backward on some rows of the batch only. `true` or 'top-k': the k largest per-sample losses
+   * (k fed as SIFT_KEEP, int64 [1]). 'relative-probabilistic': smart sifting's rule in the graph
+   * (relativeProbabilisticRows), fed SIFT_HISTORY (earlier losses), SIFT_UNIFORM ([batch] in
+   * [0, 1)) and SIFT_BETA (scalar; 0 keeps every row); a step that keeps no row changes nothing.
+   */
+  readonly sifting?: boolean | 'top-k' | 'relative-probabilistic';
 }
 
 /** Names the step's inputs and outputs go by. */
 export const LEARNING_RATE = 'optimizer.learning_rate';
 export const STEP = 'optimizer.step';
 export const SIFT_KEEP = 'sift.keep';
+export const SIFT_HISTORY = 'sift.loss_history';
+export const SIFT_UNIFORM = 'sift.uniform';
+export const SIFT_BETA = 'sift.beta';
 export const LOSS = 'loss';
 export const PER_SAMPLE_LOSS = 'per_sample_loss';
 export const KEPT_ROWS = 'sift.kept_rows';
@@ -93,10 +106,40 @@ function isRegularized(spec: ParameterSpec): boolean {
   return spec.regularize ?? spec.shape.length >= 2;
 }
 
+/** A training step while it is being built: the builder and where its backward starts. */
+export interface TrainingStepBuild {
+  readonly graph: GraphBuilder;
+  readonly dtype: 'float32' | 'float64';
+  readonly carried: readonly CarriedTensor[];
+  readonly frozen: readonly string[];
+  readonly batchInputs: readonly InputSpec[];
+  /** Nodes before this index are the forward pass and the loss; from it on, backward and update. */
+  readonly backwardStart: number;
+  /** Names of the model's outputs (e.g. logits). */
+  readonly modelOutputs: readonly string[];
+}
+
 export function buildTrainingStep(
   definition: ModelDefinition,
   options: TrainingStepOptions,
 ): TrainingStepGraph {
+  const built = buildTrainingStepGraph(definition, options);
+  return {
+    model: built.graph.toBytes(),
+    dtype: built.dtype,
+    carried: built.carried,
+    frozen: built.frozen,
+    batchInputs: built.batchInputs,
+    outputNames: built.graph.outputNames,
+    nodeCount: built.graph.nodeCount,
+  };
+}
+
+/** buildTrainingStep without serializing: the builder, for graph surgery (twoStage.ts). */
+export function buildTrainingStepGraph(
+  definition: ModelDefinition,
+  options: TrainingStepOptions,
+): TrainingStepBuild {
   const dtype = definition.dtype ?? 'float32';
   const graph = new GraphBuilder(`${definition.name}.train`);
   const params: Record<string, Value> = {};
@@ -116,7 +159,16 @@ export function buildTrainingStep(
   }
   const learningRate = graph.input(LEARNING_RATE, dtype, []);
   const step = graph.input(STEP, dtype, []);
-  const keep = options.sifting ? graph.input(SIFT_KEEP, 'int64', [1]) : undefined;
+  const sifting = options.sifting === true ? 'top-k' : options.sifting || undefined;
+  const keep = sifting === 'top-k' ? graph.input(SIFT_KEEP, 'int64', [1]) : undefined;
+  const relative =
+    sifting === 'relative-probabilistic'
+      ? {
+          history: graph.input(SIFT_HISTORY, dtype, ['history']),
+          uniform: graph.input(SIFT_UNIFORM, dtype, [BATCH]),
+          beta: graph.input(SIFT_BETA, dtype, []),
+        }
+      : undefined;
 
   const context: ForwardContext = { graph, params, inputs, training: true };
   const outputs = graph.scope('forward', () => definition.forward(context));
@@ -125,16 +177,26 @@ export function buildTrainingStep(
 
   const seeds: [Value, Value][] = [];
   let rows: { indices: Value; batchDim: string } | undefined;
+  let anyKept: Value | undefined;
   graph.scope('sift', () => {
-    if (keep) {
-      const indices = topKRows(perSample, keep);
+    if (keep || relative) {
+      const indices = keep
+        ? topKRows(perSample, keep)
+        : relativeProbabilisticRows(
+            perSample,
+            relative!.history,
+            relative!.uniform,
+            relative!.beta,
+          );
       rows = { indices, batchDim: BATCH };
       // d(mean over kept rows)/d(loss_i) = 1/k for each kept row.
-      const k = prim.cast(graph.node1('Size', [indices], { dtype: 'int64', shape: [] }), dtype);
+      const size = graph.node1('Size', [indices], { dtype: 'int64', shape: [] });
+      const k = prim.cast(size, dtype);
       const fill = prim.div(graph.scalar(1, dtype), k);
       const shape = graph.node1('Shape', [indices], { dtype: 'int64', shape: [1] });
       seeds.push([perSample, prim.expand(fill, shape, indices.shape)]);
       graph.output(indices, KEPT_ROWS);
+      if (relative) anyKept = prim.greater(size, graph.constant('int64', [], [0]));
     } else {
       seeds.push([meanLoss, graph.scalar(1, dtype)]);
     }
@@ -146,6 +208,7 @@ export function buildTrainingStep(
     graph.output(add(meanLoss, penalty), 'total_loss');
   }
 
+  const backwardStart = graph.nodeCount;
   const trainableValues = trainable.map((p) => params[p.name]);
   const grads = gradients(graph, seeds, trainableValues, { rows });
   const updated = applyOptimizer(
@@ -157,16 +220,19 @@ export function buildTrainingStep(
       state: state[spec.name],
     })),
   );
+  // A relative-probabilistic step may keep no row: then weights and state stay as they were.
+  const guarded = (value: Value, old: Value) =>
+    anyKept ? graph.scope('sift', () => prim.where(anyKept!, value, old)) : value;
 
   const carried: CarriedTensor[] = [];
   trainable.forEach((spec, i) => {
-    graph.output(updated[i].param, updatedName(spec.name));
+    graph.output(guarded(updated[i].param, params[spec.name]), updatedName(spec.name));
     carried.push({ name: spec.name, shape: spec.shape, param: spec.name });
   });
   trainable.forEach((spec, i) => {
     slots.forEach((slot, s) => {
       const name = stateName(spec.name, slot.suffix);
-      graph.output(updated[i].state[s], updatedName(name));
+      graph.output(guarded(updated[i].state[s], state[spec.name][s]), updatedName(name));
       carried.push({ name, shape: spec.shape, initialValue: slot.initialValue, param: spec.name });
     });
   });
@@ -175,13 +241,13 @@ export function buildTrainingStep(
   for (const [name, value] of Object.entries(outputs)) graph.output(value, name);
 
   return {
-    model: graph.toBytes(),
+    graph,
     dtype,
     carried,
     frozen: definition.parameters.filter((p) => !(p.trainable ?? true)).map((p) => p.name),
     batchInputs: [...definition.inputs, ...definition.trainingInputs],
-    outputNames: graph.outputNames,
-    nodeCount: graph.nodeCount,
+    backwardStart,
+    modelOutputs: Object.keys(outputs),
   };
 }
 
