@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, scriptRequest, tempDir, writeScript } from './helpers';
-import { tuningRequest } from './tuningHelpers';
+import { multiDefinitionRequest, tuningRequest } from './tuningHelpers';
 
 const SMW = join(REPO_ROOT, 'bin', 'smw');
 
@@ -242,4 +242,54 @@ test('tuning commands: validate, create --wait, list, list-training-jobs-for, de
   ]);
   assert.equal(stop.code, 254);
   assert.match(stop.stderr, /already Completed/);
+});
+
+test('a tuning job with several TrainingJobDefinitions from --cli-input-json', () => {
+  const { root, store } = setup();
+  const file = join(root, 'multi.json');
+  const request = multiDefinitionRequest(root, 'cli-multi', {
+    config: { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } },
+  });
+  writeFileSync(file, JSON.stringify(request));
+  const valid = smw(store, ['validate', '--cli-input-json', `file://${file}`]);
+  assert.equal(valid.code, 0, valid.stderr);
+
+  const unnamed = JSON.parse(JSON.stringify(request));
+  delete unnamed.TrainingJobDefinitions[1].DefinitionName;
+  const badFile = join(root, 'multi-bad.json');
+  writeFileSync(badFile, JSON.stringify(unnamed));
+  const invalid = smw(store, ['validate', '--cli-input-json', `file://${badFile}`]);
+  assert.equal(invalid.code, 1);
+  assert.match(invalid.stderr, /TrainingJobDefinitions\[1\]\.DefinitionName is required/);
+
+  const created = smw(store, [
+    'create-hyper-parameter-tuning-job',
+    '--cli-input-json',
+    `file://${file}`,
+    '--wait',
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  const job = JSON.parse(created.stdout);
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  assert.deepEqual(
+    job.TrainingJobDefinitions.map((d: { DefinitionName: string }) => d.DefinitionName),
+    ['quad', 'shifted'],
+  );
+  assert.equal(job.BestTrainingJob.TrainingJobDefinitionName, 'quad');
+  const trials = JSON.parse(
+    smw(store, [
+      'list-training-jobs-for-hyper-parameter-tuning-job',
+      '--hyper-parameter-tuning-job-name',
+      'cli-multi',
+    ]).stdout,
+  );
+  const names: string[] = trials.TrainingJobSummaries.map(
+    (s: { TrainingJobDefinitionName: string }) => s.TrainingJobDefinitionName,
+  );
+  assert.equal(names.length, 4);
+  assert.deepEqual(
+    [...new Set(names)].sort(),
+    ['quad', 'shifted'],
+    'each summary names its definition',
+  );
 });

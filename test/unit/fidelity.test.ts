@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, dataDir, newBackend, scriptRequest, waitFor, writeScript } from './helpers';
 import { scriptJobRequest } from '../../src/model/scriptJob';
-import { tuningRequest, waitForTuning } from './tuningHelpers';
+import { multiDefinitionRequest, tuningRequest, waitForTuning } from './tuningHelpers';
 
 interface Item {
   label: string;
@@ -233,3 +233,72 @@ test('tuning job requests and answers conform to the SageMaker shapes', { skip }
   );
   check(items);
 });
+
+test(
+  'a tuning job with several definitions: request and answers conform to the SageMaker shapes',
+  { skip },
+  async () => {
+    const { backend, root } = newBackend(1);
+    const request = multiDefinitionRequest(root, 'fidelity-multi', {
+      config: { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } },
+    });
+    const items: Item[] = [
+      {
+        label: 'multi-definition request',
+        operation: 'CreateHyperParameterTuningJob',
+        direction: 'input',
+        value: json(request),
+      },
+    ];
+    await backend.createHyperParameterTuningJob(request);
+    const running = await waitForTuning(
+      backend,
+      'fidelity-multi',
+      (j) => (j.TrainingJobStatusCounters?.InProgress ?? 0) > 0,
+    );
+    const runningList = await backend.listTrainingJobsForHyperParameterTuningJob({
+      HyperParameterTuningJobName: 'fidelity-multi',
+    });
+    const done = await waitForTuning(backend, 'fidelity-multi');
+    assert.equal(done.HyperParameterTuningJobStatus, 'Completed');
+    assert.ok(done.BestTrainingJob?.TrainingJobDefinitionName);
+    const listed = await backend.listTrainingJobsForHyperParameterTuningJob({
+      HyperParameterTuningJobName: 'fidelity-multi',
+      SortBy: 'FinalObjectiveMetricValue',
+    });
+    assert.ok(listed.TrainingJobSummaries!.every((s) => s.TrainingJobDefinitionName));
+    items.push(
+      {
+        label: 'describe running (several definitions)',
+        operation: 'DescribeHyperParameterTuningJob',
+        direction: 'output',
+        value: json(running),
+      },
+      {
+        label: 'list training jobs while running (several definitions)',
+        operation: 'ListTrainingJobsForHyperParameterTuningJob',
+        direction: 'output',
+        value: json(runningList),
+      },
+      {
+        label: 'describe done (several definitions)',
+        operation: 'DescribeHyperParameterTuningJob',
+        direction: 'output',
+        value: json(done),
+      },
+      {
+        label: 'list training jobs (several definitions)',
+        operation: 'ListTrainingJobsForHyperParameterTuningJob',
+        direction: 'output',
+        value: json(listed),
+      },
+      {
+        label: 'list tuning jobs (several definitions)',
+        operation: 'ListHyperParameterTuningJobs',
+        direction: 'output',
+        value: json(await backend.listHyperParameterTuningJobs({})),
+      },
+    );
+    check(items);
+  },
+);
