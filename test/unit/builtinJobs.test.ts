@@ -166,3 +166,33 @@ test('a tuning job tunes local:image-classification on validation:accuracy witho
   assert.equal(best.FinalHyperParameterTuningJobObjectiveMetric?.MetricName, 'validation:accuracy');
   assert.ok(best.FinalHyperParameterTuningJobObjectiveMetric!.Value! > 0.5);
 });
+
+test('stopping a built-in job ends training after the current batch; model.tar.gz holds the model so far', async () => {
+  const { backend, root } = newBackend(10);
+  const data = writeImageDataset(join(root, 'data'), 60);
+  const backbone = writeProjectionBackbone(join(root, 'backbone.onnx'));
+  await backend.createTrainingJob(
+    imageJob(
+      root,
+      'stop-builtin',
+      { backbone, epochs: '1000', batch_size: '4' },
+      { training: data },
+    ),
+  );
+  await waitFor(backend, 'stop-builtin', (j) => (j.FinalMetricDataList ?? []).length > 0, 60_000);
+  await backend.stopTrainingJob({ TrainingJobName: 'stop-builtin' });
+  const job = await waitFor(backend, 'stop-builtin', undefined, 60_000);
+  assert.equal(job.TrainingJobStatus, 'Stopped');
+  const entries: string[] = [];
+  await tar.t({
+    file: new URL(job.ModelArtifacts!.S3ModelArtifacts!).pathname,
+    onReadEntry: (e) => entries.push(e.path.replace(/^\.\//, '')),
+  });
+  assert.ok(entries.includes('model.onnx'), entries.join(', '));
+  assert.ok(entries.includes('checkpoint/checkpoint.json'), entries.join(', '));
+  const log = readFileSync(
+    join(root, 'store', 'training-jobs', 'stop-builtin', 'output.log'),
+    'utf8',
+  );
+  assert.match(log, /Stop requested: finishing the current batch/);
+});
