@@ -13,6 +13,8 @@
 //   SMW_TEST_SKIP_DEPS=1          do not run scripts/test-deps.sh
 //   SMW_TEST_SKIP_BUILD=1         do not run npm run build
 //   SMW_TEST_TIER_TIMEOUT_MS=N    per-tier limit (default 30 minutes)
+//   SMW_BUILD_OUT=DIR             where the build transpiles tests (default out/), as for
+//                                 scripts/build.mjs: parallel work runs its own build's tests
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const ALL_TIERS = ['unit', 'host', 'ui'];
 const TIER_TIMEOUT_MS = Number(process.env.SMW_TEST_TIER_TIMEOUT_MS) || 30 * 60_000;
+const outDir = process.env.SMW_BUILD_OUT || 'out';
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const banner = (title) => say(`\n=== ${title} ${'='.repeat(Math.max(3, 70 - title.length))}`);
@@ -212,7 +215,7 @@ async function nodeTestTier(name, dir, extraArgs = []) {
 }
 
 async function hostTier() {
-  const entry = join(root, 'out', 'test', 'harness', 'hostTests.js');
+  const entry = join(root, outDir, 'test', 'harness', 'hostTests.js');
   if (!existsSync(entry))
     return {
       passed: 0,
@@ -248,10 +251,10 @@ async function hostTier() {
 const tierEnv = { ...childEnv, TMPDIR: tierTmp };
 
 const TIERS = {
-  unit: () => nodeTestTier('unit', join(root, 'out', 'test', 'unit')),
+  unit: () => nodeTestTier('unit', join(root, outDir, 'test', 'unit')),
   host: hostTier,
   // One file at a time: each UI test file starts its own code-server and Chromium.
-  ui: () => nodeTestTier('ui', join(root, 'out', 'test', 'ui'), ['--test-concurrency=1']),
+  ui: () => nodeTestTier('ui', join(root, outDir, 'test', 'ui'), ['--test-concurrency=1']),
 };
 
 /** Tiers from the command line (`node scripts/test.mjs host ui`), else SMW_TEST_TIERS, else all. */
