@@ -15,15 +15,17 @@ export async function findWebview(
   return waitUntil(
     `no webview panel titled "${String(title)}"`,
     async () => {
+      // The newest matching document: a panel that was hidden or replaced may linger a moment.
+      let found: Frame | undefined;
       for (const frame of page.frames()) {
         try {
           const text = await frame.title();
-          if (text && matches(text) && (await frame.locator('#app').count()) > 0) return frame;
+          if (text && matches(text) && (await frame.locator('#app').count()) > 0) found = frame;
         } catch {
           // detached while we looked
         }
       }
-      return undefined;
+      return found && !found.isDetached() ? found : undefined;
     },
     timeoutMs,
   );
