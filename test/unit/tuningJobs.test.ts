@@ -732,3 +732,38 @@ test('several definitions: each rule its own message naming the field; nothing i
     0,
   );
 });
+
+test("several definitions with the median rule: trials are stopped against every definition's results", async () => {
+  const { backend, root } = newBackend(1);
+  await backend.createHyperParameterTuningJob(
+    multiDefinitionRequest(root, 'tune-multi-median', {
+      quadStatics: { epochs: '4', delay: '0.15' },
+      shiftedStatics: { epochs: '4', delay: '0.15' },
+      config: {
+        TrainingJobEarlyStoppingType: 'Auto',
+        ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 1 },
+      },
+    }),
+  );
+  const job = await waitForTuning(backend, 'tune-multi-median', undefined, 90_000);
+  assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
+  const listed = await backend.listTrainingJobsForHyperParameterTuningJob({
+    HyperParameterTuningJobName: 'tune-multi-median',
+  });
+  const stopped = listed.TrainingJobSummaries!.filter((s) => s.TrainingJobStatus === 'Stopped');
+  assert.ok(stopped.length >= 1, 'a trial worse than the median of earlier ones was stopped');
+  const events = backend.tuningStore.read('tune-multi-median').events;
+  assert.ok(events.some((e) => e.type === 'TrialEnded' && e.earlyStopped));
+  for (const summary of stopped) {
+    // Each is read with its own definition's metric: stopped after at least one value.
+    const metric = summary.TrainingJobDefinitionName === 'quad' ? 'val_loss' : 'loss';
+    const values = (await backend.getTrainingJobMetrics(summary.TrainingJobName!)).filter(
+      (m) => m.name === metric,
+    );
+    assert.ok(
+      values.length >= 1 && values.length < 4,
+      `${summary.TrainingJobName}: ${values.length}`,
+    );
+  }
+  assert.equal(job.BestTrainingJob!.TrainingJobDefinitionName, 'quad');
+});
