@@ -492,13 +492,13 @@ test('Hyperband stops poor trials at their rungs and every trial at MaxResource'
 
 test("several training job definitions: trials from each, the better one's best is BestTrainingJob", async () => {
   const { backend, root } = newBackend();
-  const request = multiDefinitionRequest(root, 'tune-multi', {
-    config: { ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 2 } },
-  });
+  // One at a time: each choice of definition sees every earlier result, so the seed replays it exactly.
+  const config = { ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 1 } };
+  const request = multiDefinitionRequest(root, 'tune-multi', { config });
   await backend.createHyperParameterTuningJob(request);
   const job = await waitForTuning(backend, 'tune-multi');
   assert.equal(job.HyperParameterTuningJobStatus, 'Completed');
-  assert.equal(job.TrainingJobStatusCounters!.Completed, 8);
+  assert.equal(job.TrainingJobStatusCounters!.Completed, 6);
   assert.deepEqual(job.TrainingJobDefinitions, request.TrainingJobDefinitions, 'echoed');
   assert.equal(job.TrainingJobDefinition, undefined);
   const best = job.BestTrainingJob!;
@@ -510,7 +510,7 @@ test("several training job definitions: trials from each, the better one's best 
     SortBy: 'FinalObjectiveMetricValue',
   });
   const summaries = listed.TrainingJobSummaries!;
-  assert.equal(summaries.length, 8);
+  assert.equal(summaries.length, 6);
   assert.equal(summaries[0].TrainingJobName, best.TrainingJobName, 'the lowest objective of both');
   const seen = new Set<string>();
   for (const summary of summaries) {
@@ -544,6 +544,19 @@ test("several training job definitions: trials from each, the better one's best 
     );
   }
   assert.deepEqual([...seen].sort(), ['quad', 'shifted'], 'both definitions ran');
+
+  // The same RandomSeed: the same definitions with the same values, trial by trial.
+  await backend.createHyperParameterTuningJob(
+    multiDefinitionRequest(root, 'tune-multi-again', { config }),
+  );
+  await waitForTuning(backend, 'tune-multi-again');
+  const runOf = async (name: string) =>
+    (
+      await backend.listTrainingJobsForHyperParameterTuningJob({
+        HyperParameterTuningJobName: name,
+      })
+    ).TrainingJobSummaries!.map((s) => [s.TrainingJobDefinitionName, s.TunedHyperParameters]);
+  assert.deepEqual(await runOf('tune-multi-again'), await runOf('tune-multi'));
 });
 
 test("several definitions with Hyperband: each definition's own MaxResource, rungs across both", async () => {
