@@ -29,13 +29,25 @@ const common = {
   logLevel: 'warning',
 };
 
-// The AWS SDK is most of the extension's code: the aws backend is its own bundle (dist/aws.js),
-// required only when the aws backend is chosen, so activation does not parse it.
-const awsBackendApart = {
-  name: 'aws-backend-apart',
+// The AWS SDK is most of the extension's code: what the extension loads with require() from
+// src/backends/aws (the aws backend, SageMaker models, S3 datasets) is one bundle of its own,
+// dist/aws.js, loaded only when first needed, so activation does not parse the SDK.
+const AWS_LAZY = ['aws/awsBackend', 'aws/awsModels', 'aws/s3/s3Datasets'];
+const awsApart = {
+  name: 'aws-apart',
   setup(build) {
-    build.onResolve({ filter: /\/aws\/awsBackend$/ }, () => ({ path: './aws.js', external: true }));
+    build.onResolve({ filter: /\/aws\// }, (args) =>
+      args.kind === 'require-call' && AWS_LAZY.some((m) => args.path.endsWith(m.slice(3)))
+        ? { path: './aws.js', external: true }
+        : undefined,
+    );
   },
+};
+const awsEntry = {
+  contents: AWS_LAZY.map((m) => `export * from './src/backends/${m}';`).join('\n'),
+  resolveDir: '.',
+  loader: 'ts',
+  sourcefile: 'aws-bundle.ts',
 };
 
 // Webview panels: one browser bundle (and stylesheet) per src/webview/<panel>/main.ts.
@@ -49,13 +61,9 @@ const bundles = [
     entryPoints: { extension: 'src/ui/extension.ts' },
     outdir: 'dist',
     external: ['vscode', 'onnxruntime-node'],
-    plugins: [awsBackendApart],
+    plugins: [awsApart],
   },
-  {
-    ...common,
-    entryPoints: { aws: 'src/backends/aws/awsBackend.ts' },
-    outdir: 'dist',
-  },
+  { ...common, stdin: awsEntry, outfile: 'dist/aws.js' },
   {
     entryPoints: Object.fromEntries(
       webviewPanels.map((name) => [name, join('src/webview', name, 'main.ts')]),
