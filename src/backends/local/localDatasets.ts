@@ -31,7 +31,7 @@ const MAX_SEARCH_DEPTH = 32;
 /** A path or file:// URI as an absolute path; `~` is the home folder. */
 export function localPath(location: string): string {
   const value = location.trim();
-  if (/^file:/i.test(value)) return fileURLToPath(value);
+  if (/^file:/i.test(value)) return resolve(fileURLToPath(value));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     throw validationError(`${value} is not a local folder (a path or a file:// URI).`);
   }

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TransferOptions, TransferProgress, TransferResult } from '../../backends/datasets';
 import { isS3Uri, parseS3Uri } from '../../backends/aws/s3/s3Uri';
+import { localPath } from '../../backends/local/localDatasets';
 import { formatReport } from '../../engine/training/data/report';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
@@ -97,10 +98,14 @@ export function registerDatasetCommands(services: Services, tree: DatasetsTree):
     if (!(arg instanceof LocationNode)) return;
     if (arg.opened) return tree.close(arg.uri);
     if (!arg.isS3 && arg.entry.kind === 'root') {
-      const path = fileURLToPath(arg.uri).replace(/[/\\]$/, '');
-      const folders = services.config.localDatasetFolders.filter(
-        (f) => f.replace(/[/\\]$/, '') !== path && f !== arg.uri,
-      );
+      const path = localPath(arg.uri);
+      const folders = services.config.localDatasetFolders.filter((folder) => {
+        try {
+          return localPath(folder) !== path;
+        } catch {
+          return true;
+        }
+      });
       await vscode.workspace
         .getConfiguration('sagemakerWorkbench')
         .update('local.datasetFolders', folders, vscode.ConfigurationTarget.Global);
