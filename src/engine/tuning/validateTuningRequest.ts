@@ -346,7 +346,8 @@ export function definitionTrainingRequest(
   };
 }
 
-function parseRanges(
+/** The ranges as a search space; each problem is pushed to `errors`, prefixed with its range. */
+export function parseRanges(
   ranges: ParameterRanges | undefined,
   statics: Record<string, string>,
   errors: string[],
