@@ -224,12 +224,16 @@ test('the advice: saving from a forward and a backward profile; small for a ligh
   assert.equal(twoStage.verdict, 'worthwhile');
   assert.ok(Math.abs(twoStage.backwardShare - 2 / 3) < 1e-9);
   const inGraph = estimateSiftingSaving(
-    { ...heavy, scoringBatchSize: 96, scoringForwardSeconds: 0.03 },
+    { ...heavy, scoringBatchSize: 96, scoringPrepareSeconds: 0, siftedStepSeconds: 0.05 },
     { betaValue: 2 },
     'in-graph',
   );
-  // per sample: (0.03 + 0.02) / 96 vs 0.03 / 32.
+  // per sample: 0.05 / 96 (a sifted step scores 96, trains ~32) vs 0.03 / 32.
   assert.ok(Math.abs(inGraph.savingFraction - (1 - 0.05 / 96 / (0.03 / 32))) < 1e-9);
+  assert.match(inGraph.message, /a sifted step of 96 samples 50\.0 ms/);
+  // Without the sifted step measured: forward(96) + the backward and update of 32 rows.
+  const modelled = estimateSiftingSaving(heavy, { betaValue: 2 }, 'in-graph');
+  assert.ok(Math.abs(modelled.savingFraction - (1 - (0.03 + 0.02) / 96 / (0.03 / 32))) < 1e-9);
   assert.match(inGraph.message, /keeps ~33% of the samples/);
   // With the delay, the job as a whole saves less.
   const planned = estimateSiftingSaving(

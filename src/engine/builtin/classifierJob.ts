@@ -105,6 +105,8 @@ export interface ClassifierJobOptions {
   siftingDesign?: SiftingDesign;
   /** 'uniform': drop samples at random at the sifting rate, a benchmark's control. */
   siftingRule?: SiftingRule;
+  /** ONNX Runtime's intra-op threads (default: its own choice); benchmarks on a busy machine use 1. */
+  intraOpThreads?: number;
 }
 
 export interface EpochMetrics {
@@ -116,6 +118,8 @@ export interface EpochMetrics {
   samplesPerSecond: number;
   /** Wall-clock seconds of the epoch's training loop (batches prepared; validation excluded). */
   trainSeconds?: number;
+  /** CPU seconds of this process during the epoch's training loop. */
+  trainCpuSeconds?: number;
   /** Smart sifting's statistics (printed as sift: metrics), when sifting is on. */
   sift?: SiftingMetrics;
   /** Smart sifting's counters after this epoch (what a resumed job continues from). */
@@ -191,6 +195,7 @@ export async function runClassifierJob(
     failures,
   } = await createSession(prepared.bytes, {
     executionProvider: options.executionProvider ?? 'auto',
+    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
   });
   for (const failure of failures) {
     log(
@@ -280,7 +285,10 @@ export async function runClassifierJob(
     definition,
     { optimizer, l2: hps.regularizers_l2 },
     weights,
-    { executionProvider },
+    {
+      executionProvider,
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    },
   );
   const resumeState = startKind === 'resume' ? start : undefined;
   if (resumeState) restoreOptimizerState(trainer, resumeState, hps.optimizer);
@@ -419,6 +427,7 @@ export async function runClassifierJob(
     let seen = 0;
     let stepSeconds = 0;
     const epochStarted = performance.now();
+    const epochCpu = process.cpuUsage();
     sifting?.beginEpoch(epoch);
     for (let from = 0; from < order.length;) {
       if (options.shouldStop?.()) {
@@ -451,6 +460,7 @@ export async function runClassifierJob(
     }
     const siftMetrics = sifting && !stopped ? await sifting.endEpoch(hps.learning_rate) : undefined;
     const trainSeconds = (performance.now() - epochStarted) / 1000;
+    const cpuUsed = process.cpuUsage(epochCpu);
     if (stopped) break;
     const evaluation = await evaluate(
       trainer,
@@ -469,6 +479,7 @@ export async function runClassifierJob(
       'validation:accuracy': evaluation.accuracy,
       samplesPerSecond: seen / Math.max(1e-9, stepSeconds),
       trainSeconds,
+      trainCpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6,
       ...(siftMetrics && sifting
         ? { sift: siftMetrics, siftCounters: sifting.state().counters }
         : {}),

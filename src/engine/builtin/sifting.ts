@@ -184,17 +184,20 @@ export class RelativeProbabilisticSifter {
 /** A quick profile of the actual trainable top (profileSifting), in seconds. */
 export interface SiftingProfile {
   readonly batchSize: number;
-  /** One fused training step (forward, backward, update) on batchSize rows: no sifting. */
+  /** One plain training step (forward, backward, update) on batchSize rows. */
   readonly stepSeconds: number;
   /** One forward pass on batchSize rows. */
   readonly forwardSeconds: number;
-  /** One backward + update on batchSize rows from saved activations (two-stage design). */
+  /** Two-stage design: one backward + update on batchSize rows from saved activations. */
   readonly backwardSeconds?: number;
-  /** The in-graph design's scoring batch and its forward pass. */
-  readonly scoringBatchSize?: number;
-  readonly scoringForwardSeconds?: number;
   /** Preparing one batch of batchSize rows (features, labels, masks): paid with or without sifting. */
   readonly prepareSeconds: number;
+  /** In-graph design: its scoring batch (round(batchSize (1 + beta)))... */
+  readonly scoringBatchSize?: number;
+  /** ...preparing it... */
+  readonly scoringPrepareSeconds?: number;
+  /** ...and one sifted step on it: the forward of every row, the backward and update of the kept. */
+  readonly siftedStepSeconds?: number;
 }
 
 export interface SiftingEstimate {
@@ -219,11 +222,13 @@ export interface SiftingPlan {
 export const SMALL_SAVING = 0.15;
 
 /**
- * The saving to expect from sifting, from a profile of one forward and one backward step of
- * the actual top. Per sample, plain training pays prepare + step(B) / B; sifting pays prepare,
- * the forward of every sample and the backward + update of the kept ones (in-graph: about B
- * kept of a scoring batch S = B (1 + beta); two-stage: a forward batch of B, then a backward of
- * B per B kept). Pure: the panel can call it with a profile it has.
+ * The saving to expect from sifting, from a profile of the actual top (its forward and backward
+ * passes). Per sample, plain training pays (prepare + step) / B. Two-stage: prepare + forward of
+ * every sample + the backward and update of the kept ones, (prepare + forward + beta-kept share
+ * of backward) / B. In-graph: a sifted step on the scoring batch S = B (1 + beta), which scores
+ * S samples and runs the backward and update of about B, (prepare(S) + sifted step) / S - or,
+ * without that measurement, forward(S) + the backward and update of B from a plain step.
+ * Pure: the panel can call it with a profile it has.
  */
 export function estimateSiftingSaving(
   profile: SiftingProfile,
@@ -244,11 +249,10 @@ export function estimateSiftingSaving(
     siftedRow = prepareRow + profile.forwardSeconds / b + (kept * backwardB) / b;
   } else {
     const s = profile.scoringBatchSize ?? scoringBatchSize(b, config.betaValue);
-    const forwardS = profile.scoringForwardSeconds ?? (profile.forwardSeconds * s) / b;
-    // The kept rows (about B) cost what a plain step's backward + update costs.
-    const backwardKept =
-      Math.max(0, profile.stepSeconds - profile.forwardSeconds) * ((kept * s) / b);
-    siftedRow = prepareRow + (forwardS + backwardKept) / s;
+    const prepareS = profile.scoringPrepareSeconds ?? prepareRow * s;
+    const stepS =
+      profile.siftedStepSeconds ?? (profile.forwardSeconds * s) / b + backwardB * ((kept * s) / b);
+    siftedRow = (prepareS + stepS) / s;
   }
   const savingFraction = 1 - siftedRow / plainRow;
   const backwardShare = backwardB / Math.max(1e-12, profile.stepSeconds);
@@ -264,9 +268,15 @@ export function estimateSiftingSaving(
   const verdict: SiftingEstimate['verdict'] =
     savingFraction <= 0 ? 'negative' : savingFraction < SMALL_SAVING ? 'small' : 'worthwhile';
   const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+  const sifted =
+    design === 'in-graph' && profile.siftedStepSeconds !== undefined
+      ? `, a sifted step of ${profile.scoringBatchSize} samples ${ms(profile.siftedStepSeconds)}`
+      : design === 'two-stage' && profile.backwardSeconds !== undefined
+        ? `, a backward + update of ${b} kept samples ${ms(profile.backwardSeconds)}`
+        : '';
   const profileText =
     `one step of ${b} samples takes ${ms(profile.stepSeconds)}, its forward pass ${ms(profile.forwardSeconds)} ` +
-    `(backward + update ${pct(backwardShare)} of the step)`;
+    `(backward + update ${pct(backwardShare)} of the step)${sifted}; preparing a batch ${ms(profile.prepareSeconds)}`;
   const jobText =
     jobSavingFraction !== undefined && Math.abs(jobSavingFraction - savingFraction) > 0.005
       ? `; over this job, with the delay of ${config.siftDelay} steps: ${pct(jobSavingFraction)}`
@@ -294,8 +304,9 @@ export function scoringBatchSize(batchSize: number, beta: number): number {
 export type BatchMaker = (rows: number) => Promise<Record<string, ort.Tensor>>;
 
 /**
- * Times the actual top: a plain step and a forward pass on batchSize rows (and the design's own
- * pieces), median of `repeats` after warm-up. Weights and optimizer state are put back.
+ * Times the actual top: a plain step and a forward pass on batchSize rows, and the design's own
+ * pieces (a sifted step on a scoring batch; a backward + update from saved activations), the
+ * fastest of `repeats` after warm-up. Weights and optimizer state are put back.
  */
 export async function profileSifting(
   trainer: GraphTrainer,
@@ -303,18 +314,19 @@ export async function profileSifting(
   makeBatch: BatchMaker,
   batchSize: number,
   beta: number,
-  repeats = 5,
+  repeats = 7,
 ): Promise<SiftingProfile> {
   const snapshot = trainer.snapshot();
   try {
+    // The fastest of a few runs after warm-up: on a busy machine the others wait for a core.
     const time = async (run: () => Promise<unknown>) => {
-      const times: number[] = [];
+      let best = Infinity;
       for (let i = 0; i < repeats + 2; i++) {
         const started = performance.now();
         await run();
-        if (i >= 2) times.push((performance.now() - started) / 1000);
+        if (i >= 2) best = Math.min(best, (performance.now() - started) / 1000);
       }
-      return median(times);
+      return best;
     };
     const prepareSeconds = await time(() => makeBatch(batchSize));
     const batch = await makeBatch(batchSize);
@@ -336,16 +348,29 @@ export async function profileSifting(
     const inputsOf = (feeds: Record<string, ort.Tensor>) =>
       Object.fromEntries(trainer.definition.inputs.map((i) => [i.name, feeds[i.name]]));
     const forwardSeconds = await time(() => trainer.predict(inputsOf(batch)));
+    // The actual sifted step on a scoring batch, against a history of this batch's own losses
+    // (so about 1 / (1 + beta) of its rows are kept, as in training).
+    await trainer.enableRelativeSifting();
     const s = scoringBatchSize(batchSize, beta);
+    const scoringPrepareSeconds = await time(() => makeBatch(s));
     const scoring = await makeBatch(s);
-    const scoringForwardSeconds = await time(() => trainer.predict(inputsOf(scoring)));
+    const scored = await trainer.step(scoring, { learningRate: 0 });
+    trainer.restore(snapshot);
+    const history = Float32Array.from(scored.outputs[PER_SAMPLE_LOSS].data as Float32Array);
+    const random = new Random(17);
+    const siftedStepSeconds = await time(async () => {
+      const uniform = Float32Array.from({ length: s }, () => random.next());
+      await trainer.siftedStep(scoring, { learningRate: 0, history, uniform, beta });
+      trainer.restore(snapshot);
+    });
     return {
       batchSize,
       stepSeconds,
       forwardSeconds,
-      scoringBatchSize: s,
-      scoringForwardSeconds,
       prepareSeconds,
+      scoringBatchSize: s,
+      scoringPrepareSeconds,
+      siftedStepSeconds,
     };
   } finally {
     trainer.restore(snapshot);

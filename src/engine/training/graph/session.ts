@@ -8,6 +8,7 @@ import {
   buildInferenceGraph,
   buildTrainingStep,
   LEARNING_RATE,
+  KEPT_ROWS,
   LOSS,
   PER_SAMPLE_LOSS,
   SIFT_BETA,
@@ -298,12 +299,19 @@ export class GraphTrainer {
       [SIFT_UNIFORM]: new ort.Tensor(dtype, options.uniform, [options.uniform.length]),
       [SIFT_BETA]: this.scalar(options.beta),
     };
-    return this.runUpdate(
+    const result = await this.runUpdate(
       relative.session,
       relative.graph.outputNames,
       feeds,
       options.learningRate,
     );
+    if (result.outputs[KEPT_ROWS].dims[0] === 0) {
+      // No row kept: the graph updated with a zero gradient (optimizer state still moves).
+      // The tensors before the step are intact in the other set: take them back.
+      [this.current, this.spare] = [this.spare, this.current];
+      this.stepCount--;
+    }
+    return result;
   }
 
   /** A copy of the weights, optimizer state and step count (restore() puts them back). */

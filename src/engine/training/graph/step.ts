@@ -62,7 +62,8 @@ export interface TrainingStepOptions {
    * Backward on some rows of the batch only. `true` or 'top-k': the k largest per-sample losses
    * (k fed as SIFT_KEEP, int64 [1]). 'relative-probabilistic': smart sifting's rule in the graph
    * (relativeProbabilisticRows), fed SIFT_HISTORY (earlier losses), SIFT_UNIFORM ([batch] in
-   * [0, 1)) and SIFT_BETA (scalar; 0 keeps every row); a step that keeps no row changes nothing.
+   * [0, 1)) and SIFT_BETA (scalar; 0 keeps every row). A step that keeps no row updates with a
+   * zero gradient: GraphTrainer.siftedStep undoes it.
    */
   readonly sifting?: boolean | 'top-k' | 'relative-probabilistic';
 }
@@ -177,7 +178,6 @@ export function buildTrainingStepGraph(
 
   const seeds: [Value, Value][] = [];
   let rows: { indices: Value; batchDim: string } | undefined;
-  let anyKept: Value | undefined;
   graph.scope('sift', () => {
     if (keep || relative) {
       const indices = keep
@@ -196,7 +196,6 @@ export function buildTrainingStepGraph(
       const shape = graph.node1('Shape', [indices], { dtype: 'int64', shape: [1] });
       seeds.push([perSample, prim.expand(fill, shape, indices.shape)]);
       graph.output(indices, KEPT_ROWS);
-      if (relative) anyKept = prim.greater(size, graph.constant('int64', [], [0]));
     } else {
       seeds.push([meanLoss, graph.scalar(1, dtype)]);
     }
@@ -220,19 +219,15 @@ export function buildTrainingStepGraph(
       state: state[spec.name],
     })),
   );
-  // A relative-probabilistic step may keep no row: then weights and state stay as they were.
-  const guarded = (value: Value, old: Value) =>
-    anyKept ? graph.scope('sift', () => prim.where(anyKept!, value, old)) : value;
-
   const carried: CarriedTensor[] = [];
   trainable.forEach((spec, i) => {
-    graph.output(guarded(updated[i].param, params[spec.name]), updatedName(spec.name));
+    graph.output(updated[i].param, updatedName(spec.name));
     carried.push({ name: spec.name, shape: spec.shape, param: spec.name });
   });
   trainable.forEach((spec, i) => {
     slots.forEach((slot, s) => {
       const name = stateName(spec.name, slot.suffix);
-      graph.output(guarded(updated[i].state[s], state[spec.name][s]), updatedName(name));
+      graph.output(updated[i].state[s], updatedName(name));
       carried.push({ name, shape: spec.shape, initialValue: slot.initialValue, param: spec.name });
     });
   });
