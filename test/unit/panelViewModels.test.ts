@@ -23,6 +23,7 @@ import {
   RESULT_COLUMNS,
 } from '../../src/ui/panels/viewModels/export';
 import {
+  colorAt,
   objectiveChartOption,
   parallelChartOption,
   tableRows,
@@ -277,19 +278,28 @@ test('chart options: a series per status, best-so-far to now, the target line, l
 
   const parallel = parallelChartOption(m, TEST_THEME) as {
     parallelAxis: { name: string; type: string; data?: string[] }[];
-    series: { data: { value: unknown[] }[] }[];
-    visualMap: { min: number; max: number; dimension: number };
+    series: { data: { value: unknown[]; lineStyle: { color: string } }[] }[];
   };
   assert.deepEqual(
     parallel.parallelAxis.map((a) => `${a.name}:${a.type}`),
     ['layers:value', 'lr:log', 'opt:category', 'loss:value'],
   );
-  assert.equal(parallel.series[0].data.length, 4);
-  assert.deepEqual(parallel.series[0].data[0].value, [2, 0.01, 'sgd', 0.4]);
-  assert.deepEqual(
-    [parallel.visualMap.min, parallel.visualMap.max, parallel.visualMap.dimension],
-    [0.2, 0.4, 3],
-  );
+  const lines = parallel.series[0].data;
+  assert.equal(lines.length, 4);
+  assert.deepEqual(lines[0].value, [2, 0.01, 'sgd', 0.4]);
+  // Minimize: the lowest loss is green, the highest red.
+  const color = (loss: number) => lines.find((l) => l.value[3] === loss)!.lineStyle.color;
+  assert.equal(color(0.2), TEST_THEME.green);
+  assert.equal(color(0.4), TEST_THEME.red);
+});
+
+test('colours along a scale: interpolated between hex stops, nearest stop otherwise', () => {
+  assert.equal(colorAt(['#000000', '#ffffff'], 0), '#000000');
+  assert.equal(colorAt(['#000000', '#ffffff'], 1), '#ffffff');
+  assert.equal(colorAt(['#000000', '#ffffff'], 0.5), '#808080');
+  assert.equal(colorAt(['#f00', '#0f0', '#00f'], 0.75), '#008080');
+  assert.equal(colorAt(['red', 'green'], 0.4), 'red');
+  assert.equal(colorAt(['red', 'green'], Number.NaN), 'red');
 });
 
 test('table rows: filter by status and words, sort numerically with blanks last', () => {

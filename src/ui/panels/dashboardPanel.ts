@@ -97,7 +97,7 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
         if (panel.visible) this.scheduleLoad();
       }),
     );
-    this.post({ type: 'opened', createdAt: this.createdAt, tuningJobName: this.tuningJobName });
+    this.post({ type: 'opened', tuningJobName: this.tuningJobName });
     this.scheduleLoad();
   }
 
@@ -114,7 +114,7 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
     const name = this.tuningJobName;
     switch (message.type) {
       case 'ready':
-        this.post({ type: 'opened', createdAt: this.createdAt, tuningJobName: this.tuningJobName });
+        this.post({ type: 'opened', tuningJobName: this.tuningJobName });
         if (this.model) this.post({ type: 'model', model: this.model, sentAt: Date.now() });
         this.scheduleLoad();
         return;

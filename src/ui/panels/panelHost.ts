@@ -63,7 +63,7 @@ export class PanelHost implements vscode.Disposable {
   }
 
   /** Sets the panel's HTML: our script with a fresh nonce, our stylesheet, the CSP. */
-  load(panel: vscode.WebviewPanel, script: string, title: string): void {
+  load(panel: vscode.WebviewPanel, script: string, title: string, createdAt = Date.now()): void {
     const webview = panel.webview;
     webview.options = {
       enableScripts: true,
@@ -79,6 +79,7 @@ export class PanelHost implements vscode.Disposable {
       scriptUri: asset(`${script}.js`).toString(),
       styleUri: asset(`${script}.css`).toString(),
       codiconsUri: asset('codicons', 'codicon.css').toString(),
+      createdAt,
     });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'sagemaker.svg');
   }
@@ -108,7 +109,7 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
     protected readonly spec: PanelSpec<In, State>,
     title: string,
   ) {
-    host.load(panel, spec.script, title);
+    host.load(panel, spec.script, title, this.createdAt);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = acceptMessage(spec.inbound, raw, spec.viewType, host.log);

@@ -34,6 +34,8 @@ export function panelHtml(options: {
   scriptUri: string;
   styleUri: string;
   codiconsUri: string;
+  /** When the panel asked for this HTML (epoch ms): the webview reports its open time from it. */
+  createdAt?: number;
 }): string {
   const { nonce } = options;
   return `<!DOCTYPE html>
@@ -46,7 +48,7 @@ export function panelHtml(options: {
 <link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${options.styleUri}">
 </head>
-<body>
+<body data-created-at="${options.createdAt ?? Date.now()}">
 <main id="app" aria-busy="true"><p class="loading">Loading ${escapeHtml(options.title)}...</p></main>
 <script nonce="${nonce}" src="${options.scriptUri}"></script>
 </body>

@@ -3,6 +3,7 @@
  * the objective over time, parallel coordinates, and the table of training jobs. It renders
  * the latest model once per animation frame however fast models arrive.
  */
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import '../shared/elements';
 import type { ValueElement } from '../shared/elements';
@@ -34,8 +35,6 @@ const view: TableView = {
   descending: saved?.sortDescending ?? false,
 };
 let tuningJobName = saved?.tuningJobName ?? '';
-let openedAt: number | undefined;
-let firstRender = true;
 let model: DashboardModel | undefined;
 let pending: { model: DashboardModel; arrivedAt: number } | undefined;
 let frame = 0;
@@ -165,6 +164,7 @@ const parallelChart = createChart(parallelChartBox);
 let theme = readTheme();
 onThemeChange(() => {
   theme = readTheme();
+  chartsFresh = false;
   if (model) renderCharts(model);
 });
 
@@ -331,13 +331,19 @@ function renderBest(m: DashboardModel): void {
   );
 }
 
+let chartSplit = 0;
+/** The charts are rebuilt when their shape may change (first render, theme); else merged. */
+let chartsFresh = false;
 function renderCharts(m: DashboardModel): void {
-  objectiveChart.setOption(objectiveChartOption(m, theme), { notMerge: true });
+  const notMerge = !chartsFresh;
+  chartsFresh = true;
+  objectiveChart.setOption(objectiveChartOption(m, theme), { notMerge });
+  chartSplit = performance.now();
   objectiveChartBox.setAttribute(
     'aria-label',
     `Objective of each training job over time, with the best so far${m.targetObjective !== undefined ? ' and the target' : ''}`,
   );
-  parallelChart.setOption(parallelChartOption(m, theme), { notMerge: true });
+  parallelChart.setOption(parallelChartOption(m, theme), { notMerge });
   parallelChartBox.setAttribute(
     'aria-label',
     'Parallel coordinates of the hyperparameters and the objective',
@@ -397,14 +403,80 @@ function renderTable(): void {
     }),
   );
   head.querySelectorAll('th').forEach((th, i) => th.setAttribute('data-key', columns[i].key));
-  const rows = tableRows(m.jobs, view);
-  const body = h('tbody');
-  const fragment = document.createDocumentFragment();
-  for (const job of rows) fragment.appendChild(row(job, m));
-  body.appendChild(fragment);
-  replaceChildren(table, h('thead', null, head), body);
-  rowCount.textContent = `${rows.length} of ${m.jobs.length} training jobs`;
+  tableState.rows = tableRows(m.jobs, view);
+  tableState.columns = columns.length;
+  table.setAttribute('aria-rowcount', String(tableState.rows.length + 1));
+  replaceChildren(table, h('thead', null, head), tableBody);
+  tableState.start = -1;
+  renderRowWindow();
+  rowCount.textContent = `${tableState.rows.length} of ${m.jobs.length} training jobs`;
 }
+
+/**
+ * The table is virtual: only the rows in (and near) the scrolled window are in the DOM, between
+ * two spacer rows of the right height, so 500 or 5,000 jobs cost the same to render. Rows keep
+ * aria-rowindex, the table aria-rowcount, for screen readers.
+ */
+const ROW_HEIGHT = 26;
+const OVERSCAN = 15;
+const tableBody = h('tbody');
+const tableState: { rows: DashboardJob[]; columns: number; start: number; end: number } = {
+  rows: [],
+  columns: 0,
+  start: -1,
+  end: -1,
+};
+
+function renderRowWindow(): void {
+  const m = model;
+  if (!m) return;
+  // Geometry from the last scroll and resize: reading it here would force a layout.
+  const visible = Math.ceil((tableGeometry.height || 480) / ROW_HEIGHT);
+  const first = Math.floor(tableGeometry.scrollTop / ROW_HEIGHT);
+  const start = Math.max(0, first - OVERSCAN);
+  const end = Math.min(tableState.rows.length, first + visible + OVERSCAN);
+  if (start === tableState.start && end === tableState.end) return;
+  // Keep the focused row's button focused across the re-render when it stays in the window.
+  const focused = document.activeElement?.closest('tr')?.getAttribute('aria-rowindex');
+  tableState.start = start;
+  tableState.end = end;
+  const spacer = (rows: number) => {
+    const cell = h('td', { colspan: tableState.columns, 'aria-hidden': 'true' });
+    cell.style.height = `${rows * ROW_HEIGHT}px`;
+    cell.style.padding = '0';
+    cell.style.border = 'none';
+    return h('tr', { class: 'spacer', 'aria-hidden': 'true' }, cell);
+  };
+  const fragment = document.createDocumentFragment();
+  if (start > 0) fragment.appendChild(spacer(start));
+  for (let i = start; i < end; i++) {
+    const tr = row(tableState.rows[i], m);
+    tr.setAttribute('aria-rowindex', String(i + 2));
+    fragment.appendChild(tr);
+  }
+  if (end < tableState.rows.length) fragment.appendChild(spacer(tableState.rows.length - end));
+  tableBody.replaceChildren(fragment);
+  if (focused)
+    (
+      tableBody.querySelector(`tr[aria-rowindex="${focused}"] button`) as HTMLElement | null
+    )?.focus();
+}
+
+const tableGeometry = { height: 0, scrollTop: 0 };
+new ResizeObserver(() => {
+  tableGeometry.height = tableBox.clientHeight;
+  tableState.start = -1;
+  renderRowWindow();
+}).observe(tableBox);
+let scrollFrame = 0;
+tableBox.addEventListener('scroll', () => {
+  tableGeometry.scrollTop = tableBox.scrollTop;
+  if (!scrollFrame)
+    scrollFrame = requestAnimationFrame(() => {
+      scrollFrame = 0;
+      renderRowWindow();
+    });
+});
 
 function row(job: DashboardJob, m: DashboardModel): HTMLElement {
   const tr = h(
@@ -438,30 +510,45 @@ function render(entry: { model: DashboardModel; arrivedAt: number }): void {
   tuningJobName = model.name;
   saveState();
   errorBanner.hidden = true;
+  const t0 = performance.now();
   renderSummary(model);
+  const t1 = performance.now();
   renderCharts(model);
+  const t2 = performance.now();
   renderTable();
+  const t3 = performance.now();
   app.setAttribute('aria-busy', 'false');
+  // Where the time went: waiting for the frame, summary, the two charts, the table.
+  document.body.dataset.renderParts = [
+    t0 - entry.arrivedAt,
+    t1 - t0,
+    chartSplit - t1,
+    t2 - chartSplit,
+    t3 - t2,
+  ]
+    .map((ms) => ms.toFixed(1))
+    .join(',');
   const renderMs = performance.now() - entry.arrivedAt;
   document.body.dataset.renderMs = renderMs.toFixed(1);
   document.body.dataset.jobs = String(model.jobs.length);
   document.body.dataset.status = model.status;
-  if (firstRender && openedAt !== undefined) {
-    firstRender = false;
-    document.body.dataset.openMs = String(Date.now() - openedAt);
-  }
+  markFirstRender();
+  // And to the frame after the render: what the user sees.
+  requestAnimationFrame(() => {
+    document.body.dataset.frameMs = (performance.now() - entry.arrivedAt).toFixed(1);
+  });
   channel.post({ type: 'rendered', jobs: model.jobs.length, renderMs });
 }
 
 channel.onMessage((message) => {
   switch (message.type) {
     case 'opened':
-      openedAt ??= message.createdAt;
       tuningJobName = message.tuningJobName;
       title.textContent = tuningJobName;
       saveState();
       return;
     case 'model':
+      markData();
       pending = { model: message.model, arrivedAt: performance.now() };
       if (!frame)
         frame = requestAnimationFrame(() => {
@@ -479,4 +566,5 @@ channel.onMessage((message) => {
 });
 
 saveState();
-channel.post({ type: 'ready' });
+// `ready` went out when the script started (shared/timing.ts).
+markInitialised();

@@ -135,17 +135,24 @@ export function parallelChartOption(model: DashboardModel, theme: ChartTheme): C
   const dims = model.dimensions;
   const metric = model.objective?.metricName ?? 'objective';
   const jobs = model.jobs.filter((j) => j.objective !== undefined);
+  const objectives = jobs.map((j) => j.objective!);
+  const min = objectives.length ? Math.min(...objectives) : 0;
+  const max = objectives.length ? Math.max(...objectives) : 1;
+  const maximize = model.objective?.type === 'Maximize';
+  // Each line coloured by its objective, from the theme's red (worst) to green (best).
+  const scale = [theme.red, theme.yellow, theme.green];
   const data = jobs
     .map((job) => {
       const values = dims.map((d) => dimensionValue(job, d));
       if (values.some((v) => v === undefined)) return undefined;
-      return { name: job.name, value: [...values, job.objective] };
+      const t = max === min ? 1 : (job.objective! - min) / (max - min);
+      return {
+        name: job.name,
+        value: [...values, job.objective],
+        lineStyle: { color: colorAt(scale, maximize ? t : 1 - t) },
+      };
     })
     .filter((row) => row !== undefined);
-  const objectives = jobs.map((j) => j.objective!);
-  const min = objectives.length ? Math.min(...objectives) : 0;
-  const max = objectives.length ? Math.max(...objectives) : 1;
-  const better = model.objective?.type === 'Maximize' ? 'max' : 'min';
   const axes = dims.map((d, i) =>
     d.kind === 'Categorical'
       ? { dim: i, name: d.name, type: 'category', data: d.values }
@@ -162,11 +169,12 @@ export function parallelChartOption(model: DashboardModel, theme: ChartTheme): C
   return {
     ...base(
       theme,
-      `Parallel coordinates of ${dims.length} hyperparameters and ${metric} for ${data.length} training jobs`,
+      `Parallel coordinates of ${dims.length} hyperparameters and ${metric} for ${data.length} training jobs; ` +
+        'each line is a training job, coloured from red (worst objective) to green (best)',
     ),
     parallel: {
       left: 48,
-      right: 96,
+      right: 64,
       top: 48,
       bottom: 32,
       parallelAxisDefault: {
@@ -177,23 +185,6 @@ export function parallelChartOption(model: DashboardModel, theme: ChartTheme): C
       },
     },
     parallelAxis: axes,
-    visualMap: {
-      type: 'continuous',
-      dimension: dims.length,
-      min,
-      max: max === min ? min + 1 : max,
-      right: 8,
-      top: 'middle',
-      calculable: true,
-      text: [better === 'max' ? 'better' : 'worse', better === 'max' ? 'worse' : 'better'],
-      textStyle: { color: theme.foreground },
-      inRange: {
-        color:
-          better === 'max'
-            ? [theme.red, theme.yellow, theme.green]
-            : [theme.green, theme.yellow, theme.red],
-      },
-    },
     tooltip: { show: false },
     series: [
       {
@@ -276,4 +267,33 @@ export function tableRows(jobs: readonly DashboardJob[], view: TableView): Dashb
       return order !== 0 ? direction * order : a.index - b.index;
     })
     .map((entry) => entry.job);
+}
+
+function parseHex(color: string): [number, number, number] | undefined {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})(?:[0-9a-f]{2})?$/i.exec(color.trim())?.[1];
+  if (!hex) return undefined;
+  const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex;
+  return [0, 2, 4].map((i) => Number.parseInt(full.slice(i, i + 2), 16)) as [
+    number,
+    number,
+    number,
+  ];
+}
+
+/**
+ * The colour at t in [0, 1] along a scale of colours: interpolated between hex colours, else
+ * the nearest stop (theme colours may come as rgb() or names).
+ */
+export function colorAt(stops: readonly string[], t: number): string {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const a = parseHex(stops[i]);
+  const b = parseHex(stops[i + 1]);
+  if (!a || !b) return stops[Math.round(x)];
+  const f = x - i;
+  const channel = (k: number) =>
+    Math.round(a[k] + (b[k] - a[k]) * f)
+      .toString(16)
+      .padStart(2, '0');
+  return `#${channel(0)}${channel(1)}${channel(2)}`;
 }

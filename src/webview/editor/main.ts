@@ -3,6 +3,7 @@
  * the extension (debounced); its validation comes back keyed by field and is shown beside
  * each field, with the request-wide problems, the warm-start rules and the worst-case compute.
  */
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import './editor.css';
 import '../shared/elements';
@@ -703,6 +704,7 @@ function showValidation(message: Extract<EditorOutbound, { type: 'validation' }>
 channel.onMessage((message) => {
   switch (message.type) {
     case 'init':
+      markData();
       draft = message.draft;
       file = message.file;
       base = message.base;
@@ -726,6 +728,7 @@ channel.onMessage((message) => {
       render();
       changed(true);
       app.setAttribute('aria-busy', 'false');
+      markFirstRender();
       return;
     case 'validation':
       if (message.seq < lastApplied) return;
@@ -762,4 +765,5 @@ channel.onMessage((message) => {
 });
 
 if (draft) render();
-channel.post({ type: 'ready' });
+// `ready` went out when the script started (shared/timing.ts).
+markInitialised();

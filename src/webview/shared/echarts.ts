@@ -6,13 +6,11 @@ import * as echarts from 'echarts/core';
 import { LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import {
   AriaComponent,
-  DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
   ParallelComponent,
   TooltipComponent,
-  VisualMapComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
@@ -21,13 +19,11 @@ echarts.use([
   ScatterChart,
   ParallelChart,
   AriaComponent,
-  DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
   ParallelComponent,
   TooltipComponent,
-  VisualMapComponent,
   CanvasRenderer,
 ]);
 

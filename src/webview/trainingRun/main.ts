@@ -2,6 +2,7 @@
  * The training run view's webview: status and transitions, metric curves (losses, other
  * metrics, sifting statistics), final metrics, execution provider, and the log's tail.
  */
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import '../shared/elements';
 import { connect } from '../shared/vscodeApi';
@@ -214,6 +215,7 @@ function render(m: TrainingRunModel): void {
   app.setAttribute('aria-busy', 'false');
   document.body.dataset.status = m.status;
   document.body.dataset.series = String(m.series.length);
+  markFirstRender();
 }
 
 function renderCharts(): void {
@@ -237,6 +239,7 @@ onThemeChange(() => {
 channel.onMessage((message) => {
   switch (message.type) {
     case 'model':
+      markData();
       errorBanner.hidden = true;
       render(message.model);
       return;
@@ -254,4 +257,5 @@ channel.onMessage((message) => {
   }
 });
 
-channel.post({ type: 'ready' });
+// `ready` went out when the script started (shared/timing.ts).
+markInitialised();

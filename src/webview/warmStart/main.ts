@@ -2,6 +2,7 @@
  * The warm-start panel's webview: the candidate parents (check up to 5), the type, and every
  * warm-start rule as the extension checks it, live.
  */
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import '../shared/elements';
 import type { CheckedElement, ValueElement } from '../shared/elements';
@@ -201,6 +202,7 @@ let lastSeq = -1;
 channel.onMessage((message) => {
   switch (message.type) {
     case 'init':
+      markData();
       parents = message.parents;
       selected = message.selected.filter((s) => parents.some((p) => p.name === s) || true);
       type = message.warmStartType;
@@ -209,6 +211,7 @@ channel.onMessage((message) => {
       errorBanner.hidden = true;
       app.setAttribute('aria-busy', 'false');
       changed();
+      markFirstRender();
       return;
     case 'checks':
       if (message.seq < lastSeq && message.seq !== 0) return;
@@ -223,4 +226,5 @@ channel.onMessage((message) => {
   }
 });
 
-channel.post({ type: 'ready' });
+// `ready` went out when the script started (shared/timing.ts).
+markInitialised();

@@ -94,7 +94,7 @@ export interface DashboardModel {
 export type DashboardOutbound =
   | { type: 'model'; model: DashboardModel; sentAt: number }
   | { type: 'error'; message: string }
-  | { type: 'opened'; createdAt: number; tuningJobName: string };
+  | { type: 'opened'; tuningJobName: string };
 
 /** Webview -> extension: every message is checked against this before it is acted on. */
 export const dashboardInbound = messages({
