@@ -61,9 +61,38 @@ function suggest(history: readonly Trial[], context: StrategyContext): Configura
   const ranked = modelSuggestions(observations, encoding, size, random);
   for (const { point } of ranked) {
     const config = encoding.decode(point);
-    if (!seen.has(configurationKey(space, config))) return config;
+    if (seen.has(configurationKey(space, config))) continue;
+    // A point within a hair of one already tried teaches nothing (the objective is read as
+    // noiseless): take the next candidate. Without this a GP that fits some noise keeps
+    // proposing its incumbent again, and the search stalls there.
+    if (nearAnyTried(point, observations.x, history.length, encoding)) continue;
+    return config;
   }
   return randomUnseen(space, seen, random);
+}
+
+/** Unit-cube distance below which two numeric coordinates are the same point. */
+const SAME_POINT = 1e-6;
+
+function nearAnyTried(
+  point: Float64Array,
+  tried: Float64Array,
+  count: number,
+  encoding: Encoding,
+): boolean {
+  const dims = encoding.dims;
+  for (let i = 0; i < count && (i + 1) * dims <= tried.length; i++) {
+    let same = true;
+    for (let d = 0; d < dims && same; d++) {
+      const a = point[d];
+      const b = tried[i * dims + d];
+      same = encoding.categorical[d]
+        ? Math.round(a) === Math.round(b)
+        : Math.abs(a - b) < SAME_POINT;
+    }
+    if (same) return true;
+  }
+  return false;
 }
 
 /**
