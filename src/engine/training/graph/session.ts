@@ -146,7 +146,7 @@ export class GraphTrainer {
     readonly graph: TrainingStepGraph,
     private readonly session: ort.InferenceSession,
     readonly executionProvider: ExecutionProvider,
-    private readonly sessionOptions: SessionOptions,
+    readonly sessionOptions: SessionOptions,
     initialWeights: Readonly<Record<string, TypedData>>,
     readonly options: TrainingStepOptions,
   ) {
