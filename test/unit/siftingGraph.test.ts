@@ -71,6 +71,7 @@ function feeds(data: Data, rows: readonly number[]): Record<string, ort.Tensor> 
 const range = (n: number) => [...Array(n).keys()];
 
 async function trainer(optimizer: OptimizerConfig, l2 = 1e-3) {
+  // (l2 0 for gradient checks: the loss the finite differences see has no penalty.)
   const definition = model();
   return GraphTrainer.create(
     definition,
@@ -142,10 +143,19 @@ test('relative probabilistic rule in the graph: the same rows as the JavaScript 
 
 test('in-graph sifted step: the update equals a plain step on the kept rows alone', async () => {
   const data = makeData(48, 5);
-  const adam: OptimizerConfig = { kind: 'adam', convention: 'keras' };
-  const sifted = await trainer(adam);
+  // Plain SGD: the update is -lr * gradient, so equal updates are equal gradients; Adam: state.
+  for (const optimizer of [
+    { kind: 'sgd' },
+    { kind: 'adam', convention: 'keras' },
+  ] as OptimizerConfig[]) {
+    await siftedEqualsPlain(data, optimizer);
+  }
+});
+
+async function siftedEqualsPlain(data: Data, optimizer: OptimizerConfig) {
+  const sifted = await trainer(optimizer);
   await sifted.enableRelativeSifting();
-  const plain = await trainer(adam);
+  const plain = await trainer(optimizer);
   const random = new Random(9);
   const history = Float64Array.from({ length: 100 }, () => random.next() * 2.5);
   let keptSomething = 0;
@@ -188,8 +198,84 @@ test('in-graph sifted step: the update equals a plain step on the kept rows alon
   const after = sifted.snapshot().tensors;
   for (const [name, values] of Object.entries(before.tensors))
     assert.deepEqual(Array.from(after[name]), Array.from(values), name);
+  assert.equal(sifted.snapshot().stepCount, before.stepCount);
   await sifted.release();
   await plain.release();
+}
+
+test("sifted gradients (in-graph and two-stage) agree with central finite differences of the kept rows' mean loss", async () => {
+  const data = makeData(24, 12);
+  const lr = 1;
+  // The mean per-sample loss of `rows` at the trainer's current weights (two-stage forward).
+  const probe = await trainer({ kind: 'sgd' }, 0);
+  await probe.enableTwoStage();
+  const meanLoss = async (rows: number[]) => {
+    const forward = await probe.forward(feeds(data, rows));
+    return Array.from(forward.perSampleLoss).reduce((a, b) => a + b, 0) / rows.length;
+  };
+  const start = probe.snapshot();
+  const random = new Random(21);
+  const uniform = Float64Array.from({ length: 24 }, () => random.next());
+  const history = Float64Array.from({ length: 30 }, () => random.next() * 2);
+
+  // In-graph: the gradient is (w - w') / lr with plain SGD and no L2.
+  const inGraph = await trainer({ kind: 'sgd' }, 0);
+  await inGraph.enableRelativeSifting();
+  const result = await inGraph.siftedStep(feeds(data, range(24)), {
+    learningRate: lr,
+    history,
+    uniform,
+    beta: 1,
+  });
+  const kept = Array.from(result.outputs[KEPT_ROWS].data as BigInt64Array, Number);
+  assert.ok(kept.length > 2 && kept.length < 24, `kept ${kept.length}`);
+  // Two-stage: the kept rows' saved activations, backward + update.
+  const staged = await trainer({ kind: 'sgd' }, 0);
+  const graphs = await staged.enableTwoStage();
+  const batch = feeds(data, range(24));
+  const forward = await staged.forward(batch);
+  const saved: Record<string, ort.Tensor> = {};
+  for (const spec of graphs.saved) {
+    const source = spec.fromInput ? batch[spec.name] : forward.outputs[spec.name];
+    const size = spec.rowShape.reduce((p, q) => p * q, 1);
+    const data64 = source.data as Float64Array;
+    const picked = new (data64.constructor as Float64ArrayConstructor)(kept.length * size);
+    kept.forEach((r, i) => picked.set(data64.subarray(r * size, (r + 1) * size), i * size));
+    saved[spec.name] = new ort.Tensor(source.type as 'float64', picked, [
+      kept.length,
+      ...spec.rowShape,
+    ]);
+  }
+  await staged.backwardStep(saved, { learningRate: lr });
+
+  const epsilon = 1e-6;
+  let maxError = 0;
+  for (const name of Object.keys(start.tensors)) {
+    const before = start.tensors[name];
+    for (const i of new Set([0, Math.min(3, before.length - 1), before.length - 1])) {
+      const perturbed = (delta: number) => {
+        const tensors = Object.fromEntries(
+          Object.entries(start.tensors).map(([n, v]) => [n, Float64Array.from(v)]),
+        );
+        tensors[name][i] += delta;
+        probe.restore({ stepCount: 0, tensors });
+      };
+      perturbed(epsilon);
+      const up = await meanLoss(kept);
+      perturbed(-epsilon);
+      const down = await meanLoss(kept);
+      const numeric = (up - down) / (2 * epsilon);
+      for (const t of [inGraph, staged]) {
+        const analytic = (before[i] - t.weights()[name][i]) / lr;
+        maxError = Math.max(
+          maxError,
+          Math.abs(analytic - numeric) / Math.max(1, Math.abs(numeric)),
+        );
+      }
+    }
+  }
+  assert.ok(maxError < 1e-7, `max error ${maxError}`);
+  for (const t of [probe, inGraph, staged]) await t.release();
 });
 
 test('two-stage step: backward over kept rows of several forward batches equals a plain step on them', async () => {
