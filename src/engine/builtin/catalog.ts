@@ -122,7 +122,8 @@ export function bundledModelsDir(): string {
   // dist/runner.js, out/src/engine/builtin/catalog.js, src/engine/builtin/catalog.ts: walk up.
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'models', 'glyph-cnn', 'model.json'))) return join(dir, 'models');
+    const models = join(dir, 'models');
+    if (BUNDLED_MODELS.some((name) => existsSync(join(models, name, 'model.json')))) return models;
     dir = dirname(dir);
   }
   return join(__dirname, '..', 'models');
@@ -178,8 +179,11 @@ export function loadBundledBackbone(name: string, modelsDir = bundledModelsDir()
   };
 }
 
+/** The models the project pretrains and ships (scripts/pretrain/). */
+export const BUNDLED_MODELS = ['glyph-cnn', 'wordvec-en'] as const;
+
 export function bundledBackboneNames(modelsDir = bundledModelsDir()): string[] {
-  return ['glyph-cnn', 'wordvec-en'].filter((name) =>
+  return BUNDLED_MODELS.filter((name) =>
     existsSync(join(modelsDir, name, 'model.json')),
   );
 }

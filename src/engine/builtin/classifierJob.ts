@@ -261,7 +261,9 @@ export async function runClassifierJob(
     ...(hps.top_hidden_layers > 0 ? { hiddenLayers: hps.top_hidden_layers } : {}),
   };
   const definition = classificationTop(shape, {
-    trainBlock: !hps.train_only_top_layer,
+    // train_only_top_layer freezes what was pretrained: the backbone's last block. A new
+    // block (a backbone without one) is part of the new top, and trains either way.
+    trainBlock: !hps.train_only_top_layer || !backbone.lastBlock,
     dropoutRate: hps.dropout_rate,
     labelSmoothing: hps.label_smoothing,
   });
