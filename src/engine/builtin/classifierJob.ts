@@ -77,6 +77,7 @@ import {
   SiftedTraining,
   siftingConfigOf,
   type SiftingDesign,
+  type SiftingEstimate,
   type SiftingMetrics,
   type SiftingRule,
   type SiftingState,
@@ -133,6 +134,8 @@ export interface ClassifierJobResult {
   exportedValidationAccuracy: number;
   stoppedEarly: boolean;
   stopped: boolean;
+  /** Smart sifting's advice, as logged before training (when sifting is on). */
+  siftingEstimate?: SiftingEstimate;
 }
 
 interface Features {
@@ -574,6 +577,7 @@ export async function runClassifierJob(
     exportedValidationAccuracy,
     stoppedEarly,
     stopped,
+    ...(sifting?.estimate ? { siftingEstimate: sifting.estimate } : {}),
   };
 }
 

@@ -305,9 +305,9 @@ export type BatchMaker = (rows: number) => Promise<Record<string, ort.Tensor>>;
 
 /**
  * Times the actual top: a plain step and a forward pass on batchSize rows, and the design's own
- * pieces (a sifted step on a scoring batch; a backward + update from saved activations), the
- * fastest of `repeats` after warm-up (CPU time with one intra-op thread, else wall-clock).
- * Weights and optimizer state are put back.
+ * pieces (a sifted step on a scoring batch; a backward + update from saved activations), after
+ * warm-up: the median CPU time of `repeats` runs with one intra-op thread, else the fastest
+ * wall-clock run. Weights and optimizer state are put back.
  */
 export async function profileSifting(
   trainer: GraphTrainer,
@@ -319,9 +319,9 @@ export async function profileSifting(
 ): Promise<SiftingProfile> {
   const snapshot = trainer.snapshot();
   try {
-    // The fastest of a few runs after warm-up: on a busy machine the others wait for a core.
     // With one intra-op thread the process's CPU time is the work itself, and a busy machine
-    // does not inflate it: that clock then.
+    // hardly inflates it: that clock then, the median of a few runs after warm-up. Otherwise
+    // wall-clock, the fastest run (on a busy machine the others waited for a core).
     const cpuClock = trainer.sessionOptions.intraOpThreads === 1;
     const now = () => {
       if (!cpuClock) return performance.now() / 1000;
@@ -329,13 +329,13 @@ export async function profileSifting(
       return (used.user + used.system) / 1e6;
     };
     const time = async (run: () => Promise<unknown>) => {
-      let best = Infinity;
+      const times: number[] = [];
       for (let i = 0; i < repeats + 2; i++) {
         const started = now();
         await run();
-        if (i >= 2) best = Math.min(best, now() - started);
+        if (i >= 2) times.push(now() - started);
       }
-      return best;
+      return cpuClock ? median(times) : Math.min(...times);
     };
     const prepareSeconds = await time(() => makeBatch(batchSize));
     const batch = await makeBatch(batchSize);
