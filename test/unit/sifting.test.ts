@@ -24,6 +24,7 @@ import { readCheckpoint } from '../../src/engine/builtin/checkpoint';
 import { builtinMetricDefinitions } from '../../src/model/builtinAlgorithms';
 import { GraphTrainer } from '../../src/engine/training/graph/session';
 import { dense, softmaxCrossEntropy } from '../../src/engine/training/graph/nn';
+import { classificationTop, topOutputWidth } from '../../src/engine/builtin/topModel';
 import { add, meanAll } from '../../src/engine/training/graph/ops';
 import { BATCH, type ModelDefinition } from '../../src/engine/training/graph/step';
 import { Random } from '../../src/engine/util/random';
@@ -143,6 +144,54 @@ test('sifting hyperparameters: SageMaker names and defaults, off unless sift_bet
       JSON.stringify(raw),
     );
   }
+});
+
+test('top_hidden_layers: extra blocks of top_hidden_units after the last block (also a narrower pretrained one)', async () => {
+  const shape = { featureSize: 6, hiddenSize: 4, classes: 3, hiddenLayers: 2, hiddenLayerSize: 5 };
+  assert.equal(topOutputWidth(shape), 5);
+  assert.equal(topOutputWidth({ ...shape, hiddenLayers: 0 }), 4);
+  const definition = classificationTop(shape, {
+    trainBlock: false,
+    dropoutRate: 0.5,
+    labelSmoothing: 0,
+  });
+  assert.deepEqual(
+    definition.parameters.map((p) => [p.name, p.shape, p.trainable ?? true]),
+    [
+      ['block.weight', [6, 4], false],
+      ['block.bias', [4], false],
+      ['hidden0.weight', [4, 5], true],
+      ['hidden0.bias', [5], true],
+      ['hidden1.weight', [5, 5], true],
+      ['hidden1.bias', [5], true],
+      ['head.weight', [5, 3], true],
+      ['head.bias', [3], true],
+    ],
+  );
+  assert.deepEqual(definition.trainingInputs.find((i) => i.name === 'dropout.mask')?.shape, [
+    'batch',
+    5,
+  ]);
+  const random = new Random(1);
+  const weights = Object.fromEntries(
+    definition.parameters.map((p) => [
+      p.name,
+      Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => random.normal()),
+    ]),
+  );
+  const trainer = await GraphTrainer.create(definition, { optimizer: { kind: 'sgd' } }, weights, {
+    executionProvider: 'cpu',
+  });
+  const result = await trainer.step(
+    {
+      features: new ort.Tensor('float32', new Float32Array(12).fill(0.5), [2, 6]),
+      labels: new ort.Tensor('int64', BigInt64Array.of(0n, 2n), [2]),
+      'dropout.mask': new ort.Tensor('float32', new Float32Array(10).fill(2), [2, 5]),
+    },
+    { learningRate: 0.1 },
+  );
+  assert.deepEqual(result.outputs.logits.dims, [2, 3]);
+  await trainer.release();
 });
 
 function tinyDefinition(batchDependent: boolean, declared?: boolean): ModelDefinition {

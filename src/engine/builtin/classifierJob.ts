@@ -70,6 +70,7 @@ import {
   LOGITS,
   optimizerConfig,
   readLastBlock,
+  topOutputWidth,
   type TopShape,
 } from './topModel';
 import {
@@ -261,8 +262,12 @@ export async function runClassifierJob(
     featureSize,
     hiddenSize,
     classes: classNames.length,
-    ...(hps.top_hidden_layers > 0 ? { hiddenLayers: hps.top_hidden_layers } : {}),
+    ...(hps.top_hidden_layers > 0
+      ? { hiddenLayers: hps.top_hidden_layers, hiddenLayerSize: hps.top_hidden_units }
+      : {}),
   };
+  // The width of the last hidden block: the dropout mask's and the head's input.
+  const dropoutWidth = topOutputWidth(shape);
   const definition = classificationTop(shape, {
     // train_only_top_layer freezes what was pretrained: the backbone's last block. A new
     // block (a backbone without one) is part of the new top, and trains either way.
@@ -274,14 +279,16 @@ export async function runClassifierJob(
   if (start) {
     const t = start.meta.top;
     // Checkpoints from before top_hidden_layers have no hiddenLayers: none.
-    const layers = (top: object) => (top as { hiddenLayers?: number }).hiddenLayers ?? 0;
+    const layers = (top: object) => (top as TopShape).hiddenLayers ?? 0;
+    const width = (top: object) => topOutputWidth({ ...t, ...(top as Partial<TopShape>) });
     if (
       t.featureSize !== featureSize ||
       t.hiddenSize !== hiddenSize ||
-      layers(t) !== layers(shape)
+      layers(t) !== layers(shape) ||
+      width(t) !== width(shape)
     ) {
       throw validationError(
-        `The ${startKind} model's top is [${t.featureSize} -> ${t.hiddenSize}] with ${layers(t)} extra hidden layers, this job's [${featureSize} -> ${hiddenSize}] with ${layers(shape)}; use the same backbone, top_hidden_units and top_hidden_layers.`,
+        `The ${startKind} model's top is [${t.featureSize} -> ${t.hiddenSize}] with ${layers(t)} extra hidden layers of ${width(t)}, this job's [${featureSize} -> ${hiddenSize}] with ${layers(shape)} of ${width(shape)}; use the same backbone, top_hidden_units and top_hidden_layers.`,
       );
     }
   }
@@ -330,7 +337,7 @@ export async function runClassifierJob(
   const maxBatch = sifting?.maxBatchSize ?? batchSize;
   const featureBatch = new Float32Array(maxBatch * featureSize);
   const labelBatch = new BigInt64Array(maxBatch);
-  const mask = new Float32Array(maxBatch * hiddenSize);
+  const mask = new Float32Array(maxBatch * dropoutWidth);
   const imageShape =
     options.algorithm === 'image-classification' ? (data.training as ImageDataset) : undefined;
   const imageSize = imageShape ? imageShape.channels * imageShape.height * imageShape.width : 0;
@@ -387,9 +394,9 @@ export async function runClassifierJob(
       [LABELS]: new ort.Tensor('int64', labelBatch.subarray(0, b), [b]),
     };
     if (hps.dropout_rate > 0) {
-      const m = mask.subarray(0, b * hiddenSize);
+      const m = mask.subarray(0, b * dropoutWidth);
       fillDropoutMask(m, hps.dropout_rate, epochRandom);
-      feeds[DROPOUT_MASK] = new ort.Tensor('float32', m, [b, hiddenSize]);
+      feeds[DROPOUT_MASK] = new ort.Tensor('float32', m, [b, dropoutWidth]);
     }
     return feeds;
   };
@@ -401,7 +408,8 @@ export async function runClassifierJob(
     await sifting.advise(
       (count) =>
         prepareBatch(
-          Int32Array.from({ length: count }, (_, i) => pool[i % pool.length]),
+          // Spread over the data (a class-sorted dataset would give one class otherwise).
+          Int32Array.from({ length: count }, (_, i) => pool[Math.floor((i * pool.length) / count)]),
           profileRandom,
         ),
       { epochs: hps.epochs, samplesPerEpoch: pool.length },
@@ -771,17 +779,18 @@ function initialTopWeights(
   hps: BuiltinHyperParameters,
 ): Record<string, Float32Array> {
   const { featureSize, hiddenSize, classes } = shape;
+  const width = topOutputWidth(shape);
   const fresh: Record<string, Float32Array> = {
     [BLOCK_WEIGHT]: glorot(featureSize, hiddenSize, random),
     [BLOCK_BIAS]: new Float32Array(hiddenSize),
-    [HEAD_WEIGHT]: glorot(hiddenSize, classes, random),
+    [HEAD_WEIGHT]: glorot(width, classes, random),
     [HEAD_BIAS]: new Float32Array(classes),
   };
   // top_hidden_layers: drawn after the others, so a top without them starts as before.
   const hiddenNames: string[] = [];
   for (let i = 0; i < (shape.hiddenLayers ?? 0); i++) {
-    fresh[hiddenWeight(i)] = glorot(hiddenSize, hiddenSize, random);
-    fresh[hiddenBias(i)] = new Float32Array(hiddenSize);
+    fresh[hiddenWeight(i)] = glorot(i === 0 ? hiddenSize : width, width, random);
+    fresh[hiddenBias(i)] = new Float32Array(width);
     hiddenNames.push(hiddenWeight(i), hiddenBias(i));
   }
   if (start) {

@@ -24,7 +24,7 @@ export const BLOCK_WEIGHT = 'block.weight';
 export const BLOCK_BIAS = 'block.bias';
 export const HEAD_WEIGHT = 'head.weight';
 export const HEAD_BIAS = 'head.bias';
-/** The extra hidden blocks of top_hidden_layers: hidden{i}.weight [hidden, hidden], hidden{i}.bias. */
+/** The extra hidden blocks of top_hidden_layers: hidden{i}.weight [in, width], hidden{i}.bias. */
 export const hiddenWeight = (layer: number) => `hidden${layer}.weight`;
 export const hiddenBias = (layer: number) => `hidden${layer}.bias`;
 
@@ -32,8 +32,17 @@ export interface TopShape {
   featureSize: number;
   hiddenSize: number;
   classes: number;
-  /** Extra hidden blocks (hidden -> hidden, ReLU) after the last block; new, always trained. */
+  /** Extra hidden blocks (ReLU) after the last block, before dropout and the head; new, always trained. */
   hiddenLayers?: number;
+  /** Their width (top_hidden_units); default hiddenSize. */
+  hiddenLayerSize?: number;
+}
+
+/** The width the head (and the dropout before it) sees. */
+export function topOutputWidth(shape: TopShape): number {
+  return (shape.hiddenLayers ?? 0) > 0
+    ? (shape.hiddenLayerSize ?? shape.hiddenSize)
+    : shape.hiddenSize;
 }
 
 export function classificationTop(
@@ -42,6 +51,7 @@ export function classificationTop(
 ): ModelDefinition {
   const { featureSize, hiddenSize, classes } = shape;
   const hiddenLayers = shape.hiddenLayers ?? 0;
+  const width = topOutputWidth(shape);
   const useDropout = options.dropoutRate > 0;
   return {
     name: 'classifier_top',
@@ -50,17 +60,17 @@ export function classificationTop(
       { name: BLOCK_WEIGHT, shape: [featureSize, hiddenSize], trainable: options.trainBlock },
       { name: BLOCK_BIAS, shape: [hiddenSize], trainable: options.trainBlock },
       ...Array.from({ length: hiddenLayers }, (_, i) => [
-        { name: hiddenWeight(i), shape: [hiddenSize, hiddenSize] },
-        { name: hiddenBias(i), shape: [hiddenSize] },
+        { name: hiddenWeight(i), shape: [i === 0 ? hiddenSize : width, width] },
+        { name: hiddenBias(i), shape: [width] },
       ]).flat(),
-      { name: HEAD_WEIGHT, shape: [hiddenSize, classes] },
+      { name: HEAD_WEIGHT, shape: [width, classes] },
       { name: HEAD_BIAS, shape: [classes] },
     ],
     inputs: [{ name: FEATURES, dtype: 'float32', shape: [BATCH, featureSize] }],
     trainingInputs: [
       { name: LABELS, dtype: 'int64', shape: [BATCH] },
       ...(useDropout
-        ? [{ name: DROPOUT_MASK, dtype: 'float32' as const, shape: [BATCH, hiddenSize] }]
+        ? [{ name: DROPOUT_MASK, dtype: 'float32' as const, shape: [BATCH, width] }]
         : []),
     ],
     forward({ graph, params, inputs, training }) {
