@@ -542,7 +542,7 @@ export interface SiftingMetrics {
   'sift:time_saved_seconds': number;
   /** Estimated before the run: sifted samples x a plain step's time per sample x the advice's saving. */
   'sift:time_saved_estimated_seconds': number;
-  /** Training time of this epoch (forward, backward and update passes, batches prepared). */
+  /** Time of this epoch's training steps (forward, selection, backward, update). */
   'sift:epoch_seconds': number;
   /** This epoch's per-sample losses (forward passes of every scored sample). */
   'sift:loss_p10': number;
