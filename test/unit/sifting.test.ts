@@ -5,11 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseHyperParameters } from '../../src/engine/builtin/hyperparameters';
+import {
+  defaultHyperParameters,
+  parseHyperParameters,
+} from '../../src/engine/builtin/hyperparameters';
 import {
   checkPerSampleLoss,
   estimateSiftingSaving,
   expectedKeptFraction,
+  ignoredSiftingSettings,
   LossHistory,
   RelativeProbabilisticSifter,
   SiftedTraining,
@@ -99,6 +103,33 @@ test('sifting hyperparameters: SageMaker names and defaults, off unless sift_bet
   const off = parseHyperParameters('image-classification', {});
   assert.equal(off.sift_beta_value, undefined);
   assert.equal(siftingConfigOf(off), undefined);
+  // Editors send every default: no sift_beta_value among them, and the others' defaults are fine.
+  const defaults0 = defaultHyperParameters('image-classification');
+  assert.ok(!('sift_beta_value' in defaults0));
+  const editorRequest = Object.fromEntries(
+    Object.entries(defaults0).map(([k, v]) => [
+      k,
+      typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v),
+    ]),
+  );
+  assert.deepEqual(
+    ignoredSiftingSettings(
+      parseHyperParameters('image-classification', editorRequest),
+      'image-classification',
+    ),
+    [],
+  );
+  // A setting changed while sifting is off does nothing: the job says so.
+  assert.deepEqual(
+    ignoredSiftingSettings(
+      parseHyperParameters('image-classification', {
+        sift_delay: '10',
+        sift_repeat_delay_per_epoch: 'True',
+      }),
+      'image-classification',
+    ),
+    ['sift_delay', 'sift_repeat_delay_per_epoch'],
+  );
   assert.equal(off.top_hidden_layers, 0);
   const on = parseHyperParameters('text-classification', {
     sift_beta_value: '2',
@@ -140,7 +171,6 @@ test('sifting hyperparameters: SageMaker names and defaults, off unless sift_bet
       { sift_beta_value: '1', sift_repeat_delay_per_epoch: 'sometimes' },
       /sift_repeat_delay_per_epoch="sometimes" is not "True" or "False"/,
     ],
-    [{ sift_delay: '10' }, /sift_delay applies only with smart sifting on: set sift_beta_value/],
     [{ top_hidden_layers: '-1' }, /top_hidden_layers="-1" is not in \[0, 16\]/],
   ] as const) {
     assert.throws(

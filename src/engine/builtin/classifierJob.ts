@@ -75,6 +75,7 @@ import {
 } from './topModel';
 import {
   formatSiftingMetrics,
+  ignoredSiftingSettings,
   SiftedTraining,
   siftingConfigOf,
   type SiftingDesign,
@@ -316,6 +317,12 @@ export async function runClassifierJob(
   const batchSize = hps.batch_size;
   // Smart sifting: the design's graphs, and what a resumed job had (loss history, counters).
   const siftConfig = siftingConfigOf(hps);
+  const ignoredSift = ignoredSiftingSettings(hps, options.algorithm);
+  if (ignoredSift.length > 0) {
+    log(
+      `Warning: ${ignoredSift.join(', ')} ${ignoredSift.length > 1 ? 'are' : 'is'} set, but smart sifting is off (sift_beta_value unset): ignored.`,
+    );
+  }
   const lastHistory = history.at(-1);
   const sifting = siftConfig
     ? await SiftedTraining.create({

@@ -139,15 +139,22 @@ const SPECS: Record<keyof BuiltinHyperParameters, Spec> = {
 };
 
 /** The sifting settings that mean nothing while sift_beta_value is unset. */
-const SIFT_SETTINGS = ['sift_loss_history_length', 'sift_delay', 'sift_repeat_delay_per_epoch'];
+export const SIFT_SETTINGS = [
+  'sift_loss_history_length',
+  'sift_delay',
+  'sift_repeat_delay_per_epoch',
+] as const;
 
 /** Hyperparameters the SageMaker training toolkit or the engine itself reads; never ours. */
 const PASSED_THROUGH = /^(sagemaker_|_tuning_objective_metric$)/;
 
 export function defaultHyperParameters(algorithm: BuiltinAlgorithm): BuiltinHyperParameters {
   const key = algorithm === 'image-classification' ? 'image' : 'text';
+  // Settings without a default (sift_beta_value: off unless set) are left out.
   return Object.fromEntries(
-    Object.entries(SPECS).map(([name, spec]) => [name, spec[key]]),
+    Object.entries(SPECS)
+      .filter(([, spec]) => spec[key] !== undefined)
+      .map(([name, spec]) => [name, spec[key]]),
   ) as unknown as BuiltinHyperParameters;
 }
 
@@ -186,12 +193,6 @@ export function parseHyperParameters(
     else result[name] = parsed;
   }
   const hps = result as unknown as BuiltinHyperParameters;
-  const siftSettings = SIFT_SETTINGS.filter((name) => name in raw);
-  if (!('sift_beta_value' in raw) && siftSettings.length > 0) {
-    problems.push(
-      `${siftSettings.join(', ')} ${siftSettings.length > 1 ? 'apply' : 'applies'} only with smart sifting on: set sift_beta_value (> 0; it keeps about 1 / (1 + beta) of the samples)`,
-    );
-  }
   if (problems.length > 0) {
     throw validationError(
       `Invalid hyperparameters for local:${algorithm}: ${problems.join('; ')}.`,

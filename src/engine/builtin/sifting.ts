@@ -25,7 +25,12 @@ import { Random } from '../util/random';
 import type { GraphTrainer } from '../training/graph/session';
 import { KEPT_ROWS, PER_SAMPLE_LOSS } from '../training/graph/step';
 import type { SavedTensor } from '../training/graph/twoStage';
-import type { BuiltinHyperParameters } from './hyperparameters';
+import {
+  defaultHyperParameters,
+  SIFT_SETTINGS,
+  type BuiltinAlgorithm,
+  type BuiltinHyperParameters,
+} from './hyperparameters';
 
 // ------------------------------------------------------------------------------ configuration
 
@@ -61,6 +66,20 @@ export function siftingConfigOf(hps: BuiltinHyperParameters): SiftingConfig | un
     siftDelay: hps.sift_delay,
     repeatDelayPerEpoch: hps.sift_repeat_delay_per_epoch,
   };
+}
+
+/**
+ * The sift_* settings a job gives other values than the defaults while sifting is off
+ * (sift_beta_value unset): they do nothing, and the job says so. (Editors send every default,
+ * so set-but-default is not worth a word.)
+ */
+export function ignoredSiftingSettings(
+  hps: BuiltinHyperParameters,
+  algorithm: BuiltinAlgorithm,
+): string[] {
+  if (hps.sift_beta_value !== undefined) return [];
+  const defaults = defaultHyperParameters(algorithm);
+  return SIFT_SETTINGS.filter((name) => hps[name] !== defaults[name]);
 }
 
 /** The kept fraction the rule gives when losses are continuous and stationary: 1 / (1 + beta). */
