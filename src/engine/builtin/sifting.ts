@@ -19,6 +19,7 @@
  * forward and one backward step), the live statistics printed as `sift:` metrics, and the
  * state a checkpoint keeps (loss history, counters).
  */
+import { BUILTIN_METRICS } from '../../model/builtinAlgorithms';
 import * as ort from 'onnxruntime-node';
 import { validationError } from '../../model/errors';
 import { Random } from '../util/random';
@@ -571,20 +572,10 @@ export interface SiftingMetrics {
   'sift:kept_loss_p50': number;
 }
 
-export const SIFTING_METRIC_NAMES: readonly (keyof SiftingMetrics)[] = [
-  'sift:expected_kept_fraction',
-  'sift:kept_fraction',
-  'sift:samples_seen',
-  'sift:samples_trained',
-  'sift:backward_passes_saved',
-  'sift:time_saved_seconds',
-  'sift:time_saved_estimated_seconds',
-  'sift:epoch_seconds',
-  'sift:loss_p10',
-  'sift:loss_p50',
-  'sift:loss_p90',
-  'sift:kept_loss_p50',
-];
+/** The sift: names of model/builtinAlgorithms.ts's metric list (one list for both). */
+export const SIFTING_METRIC_NAMES = BUILTIN_METRICS.filter((name) =>
+  name.startsWith('sift:'),
+) as readonly (keyof SiftingMetrics)[];
 
 /** What a checkpoint keeps of a sifted run (with the metrics history). */
 export interface SiftingState {
