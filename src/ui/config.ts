@@ -63,7 +63,10 @@ export class Config {
       volumeKmsKeyId: text('aws.volumeKmsKeyId'),
       vpcSubnets: strings('aws.vpcSubnets'),
       vpcSecurityGroupIds: strings('aws.vpcSecurityGroupIds'),
-      tags: tags && typeof tags === 'object' && !Array.isArray(tags) ? (tags as Record<string, string>) : {},
+      tags:
+        tags && typeof tags === 'object' && !Array.isArray(tags)
+          ? (tags as Record<string, string>)
+          : {},
     };
   }
 
