@@ -23,6 +23,7 @@ export const COMMANDS = {
   openTrainingRun: 'sagemakerWorkbench.openTrainingRun',
   fineTuneModel: 'sagemakerWorkbench.fineTuneModel',
   trainIncrementally: 'sagemakerWorkbench.trainIncrementally',
+  setRequestInstanceType: 'sagemakerWorkbench.setRequestInstanceType',
   refreshDatasets: 'sagemakerWorkbench.refreshDatasets',
   openS3Uri: 'sagemakerWorkbench.openS3Uri',
   addLocalDatasetFolder: 'sagemakerWorkbench.addLocalDatasetFolder',

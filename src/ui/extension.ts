@@ -16,6 +16,7 @@ import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { registerFineTuneCommands } from './commands/fineTuneCommands';
+import { registerInstanceTypeCommands } from './commands/instanceTypePicker';
 import { registerPanels } from './panels/registerPanels';
 
 export interface ExtensionApi {
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     registerDatasetCommands(services, datasets);
     registerModelCommands(services, models);
     registerFineTuneCommands(services, logs);
+    registerInstanceTypeCommands(services);
     registerPanels(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);
