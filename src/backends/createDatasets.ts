@@ -52,6 +52,15 @@ export function createModelsBackend(jobs: SageMakerBackend): ModelsBackend {
   return new LocalModels(jobs);
 }
 
+/**
+ * The S3 side of a datasets backend from createDatasetsBackend (built on first use, with the
+ * aws job backend's credentials): what uploads a job's local channels before it is sent.
+ */
+export function s3DatasetsOf(datasets: DatasetsBackend): S3Datasets {
+  if (datasets instanceof RoutedDatasets) return datasets.s3;
+  throw new Error('These datasets were not made by createDatasetsBackend.');
+}
+
 class RoutedDatasets implements DatasetsBackend {
   readonly kind: BackendKind;
   private readonly local: LocalDatasets;
@@ -66,7 +75,7 @@ class RoutedDatasets implements DatasetsBackend {
   }
 
   /** S3, built on first use; it shares the aws job backend's credentials when there is one. */
-  private get s3(): S3Datasets {
+  get s3(): S3Datasets {
     if (!this.s3Datasets) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { S3Datasets } = require('./aws/s3/s3Datasets') as typeof import('./aws/s3/s3Datasets');

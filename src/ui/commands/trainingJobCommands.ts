@@ -32,6 +32,7 @@ import type { Services } from '../services';
 import type { JobLogs } from '../jobLogs';
 import { TrainingJobNode } from '../trees/trainingJobsTree';
 import { TrialNode } from '../trees/tuningJobsTree';
+import { createTrainingJob } from './awsLaunch';
 
 /** Arguments that let scripts and tests run the command without prompts. */
 export interface RunScriptArgs {
@@ -294,7 +295,7 @@ export async function launchTrainingJob(
   const name = request.TrainingJobName!;
   const backend = services.backend;
   try {
-    await backend.createTrainingJob(request);
+    await createTrainingJob(services, request);
   } catch (err) {
     void vscode.window.showErrorMessage(
       `Could not start the training job: ${(err as Error).message}`,

@@ -13,6 +13,7 @@ import { tuningProgressLine } from '../../model/progress';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import { TuningJobNode } from '../trees/tuningJobsTree';
+import { createTuningJob } from './awsLaunch';
 
 const ENDED = ['Completed', 'Stopped', 'Failed'];
 
@@ -106,10 +107,9 @@ export async function createTuningJobFromArgs(
     return undefined;
   }
   if (args.name) request = { ...request, HyperParameterTuningJobName: args.name };
-  const backend = services.backend;
   for (;;) {
     try {
-      await backend.createHyperParameterTuningJob(request);
+      await createTuningJob(services, request);
       break;
     } catch (err) {
       const error = err as Error;

@@ -31,7 +31,7 @@ import type {
   ValidateOptions,
 } from '../../datasets';
 import { S3Access, vanished, type S3AccessOptions } from './s3Access';
-import { downloadPrefix, uploadFolder } from './s3Transfer';
+import { deletePrefix, downloadPrefix, uploadFolder } from './s3Transfer';
 import { asFolderPrefix, formatS3Uri, keyName, parseS3Uri } from './s3Uri';
 
 /** S3's own maximum keys per ListObjectsV2 page. */
@@ -207,6 +207,11 @@ export class S3Datasets implements DatasetsBackend {
 
   download(uri: string, dir: string, options: TransferOptions = {}): Promise<TransferResult> {
     return downloadPrefix(this.access, uri, dir, options);
+  }
+
+  /** Deletes every object below a prefix; returns the keys that could not be deleted. */
+  deletePrefix(uri: string): Promise<string[]> {
+    return deletePrefix(this.access, uri);
   }
 
   dispose(): void {

@@ -231,6 +231,30 @@ async function walkFolder(root: string): Promise<{ files: LocalFile[]; skipped: 
   return { files, skipped };
 }
 
+/**
+ * Deletes every object below a prefix (a rollback of uploads made under a fresh prefix);
+ * returns the keys that could not be deleted.
+ */
+export async function deletePrefix(access: S3Access, uri: string): Promise<string[]> {
+  const { bucket, key } = parseS3Uri(uri);
+  const prefix = asFolderPrefix(key);
+  const keys: string[] = [];
+  for await (const page of access.pages(
+    'ListObjectsV2',
+    { bucket, key: prefix },
+    (client, signal) =>
+      paginateListObjectsV2(
+        { client, pageSize: 1000 },
+        { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) },
+        sendOptions(signal),
+      ),
+  )) {
+    for (const object of (page as ListObjectsV2CommandOutput).Contents ?? [])
+      if (object.Key) keys.push(object.Key);
+  }
+  return deleteObjects(access, bucket, keys);
+}
+
 /** AbortMultipartUpload for each one (an upload already aborted answers NoSuchUpload). */
 async function abortMultipartUploads(
   access: S3Access,
