@@ -20,6 +20,7 @@ import {
   pickRequestFile,
   type CreateTuningJobArgs,
 } from '../commands/tuningJobCommands';
+import { createTuningJob, validateTuningJob } from '../commands/awsLaunch';
 import type { Services } from '../services';
 import {
   EDITOR_VIEW_TYPE,
@@ -290,7 +291,8 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
     const warmStart = warmStartRuleChecks(request, parents);
     if (problems.length === 0 && general.length === 0) {
       try {
-        await this.services.backend.validateHyperParameterTuningJobRequest(request);
+        // As it would be sent: on aws with the job defaults and local channels' S3 prefixes.
+        await validateTuningJob(this.services, request);
       } catch (err) {
         const text = (err as Error).message;
         // Warm-start violations are listed rule by rule already.
@@ -386,7 +388,7 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
     const request = substituteWorkspaceFolder(this.request(), workspaceFolder());
     const name = request.HyperParameterTuningJobName!;
     try {
-      await this.services.backend.createHyperParameterTuningJob(request);
+      await createTuningJob(this.services, request);
     } catch (err) {
       const error = err as Error;
       this.post({
