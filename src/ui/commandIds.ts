@@ -23,6 +23,8 @@ export const COMMANDS = {
   openTrainingRun: 'sagemakerWorkbench.openTrainingRun',
   fineTuneModel: 'sagemakerWorkbench.fineTuneModel',
   trainIncrementally: 'sagemakerWorkbench.trainIncrementally',
+  copyAsSageMakerSdk: 'sagemakerWorkbench.copyAsSageMakerSdk',
+  copyAsAwsCli: 'sagemakerWorkbench.copyAsAwsCli',
   setRequestInstanceType: 'sagemakerWorkbench.setRequestInstanceType',
   refreshDatasets: 'sagemakerWorkbench.refreshDatasets',
   openS3Uri: 'sagemakerWorkbench.openS3Uri',

@@ -18,6 +18,7 @@ import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { registerFineTuneCommands } from './commands/fineTuneCommands';
 import { registerInstanceTypeCommands } from './commands/instanceTypePicker';
 import { registerPanels } from './panels/registerPanels';
+import { registerCopyRequestCommands } from './commands/copyRequestCommands';
 
 export interface ExtensionApi {
   services: Services;
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     registerFineTuneCommands(services, logs);
     registerInstanceTypeCommands(services);
     registerPanels(services);
+    registerCopyRequestCommands(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);
     return { services, trainingJobs, tuningJobs, datasets, models };
