@@ -282,21 +282,26 @@ function pyBound(value: string | undefined, integer: boolean): string {
 type Arg = [name: string | undefined, code: string];
 
 /** `name(\n    a=1,\n    b=2,\n)` at the given indent; short calls stay on one line. */
-function pyCall(name: string, args: readonly Arg[], indent = ''): string {
+function pyCall(name: string, args: readonly Arg[], indent = '', lead = 0): string {
   const parts = args.map(([k, v]) => (k ? `${k}=${v}` : v));
   const flat = `${name}(${parts.join(', ')})`;
-  if (indent.length + flat.length <= 88 && !flat.includes('\n')) return flat;
+  if (indent.length + lead + flat.length <= 88 && !flat.includes('\n')) return flat;
   const inner = `${indent}    `;
   return `${name}(\n${parts.map((p) => `${inner}${p},`).join('\n')}\n${indent})`;
 }
 
 /** A dict literal, one entry a line when long. Values are code. */
-function pyDict(entries: readonly [string, string][], indent = '', breakLines = false): string {
+function pyDict(
+  entries: readonly [string, string][],
+  indent = '',
+  breakLines = false,
+  lead = 0,
+): string {
   const parts = entries.map(([k, v]) => `${pyString(k)}: ${v}`);
   const flat = `{${parts.join(', ')}}`;
   if (
     !(breakLines && parts.length > 1) &&
-    indent.length + flat.length <= 64 &&
+    indent.length + lead + flat.length <= 88 &&
     !flat.includes('\n')
   )
     return flat;
@@ -305,9 +310,9 @@ function pyDict(entries: readonly [string, string][], indent = '', breakLines = 
 }
 
 /** A JSON-like value as Python, one entry a line when long. */
-function pyValue(value: unknown, indent = ''): string {
+function pyValue(value: unknown, indent = '', lead = 0): string {
   const flat = pyLiteral(value);
-  if (indent.length + flat.length <= 88) return flat;
+  if (indent.length + lead + flat.length <= 88) return flat;
   const inner = `${indent}    `;
   if (Array.isArray(value))
     return `[\n${value.map((v) => `${inner}${pyValue(v, inner)},`).join('\n')}\n${indent}]`;
@@ -315,8 +320,10 @@ function pyValue(value: unknown, indent = ''): string {
     return pyDict(
       Object.entries(value)
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, pyValue(v, inner)]),
+        .map(([k, v]) => [k, pyValue(v, inner, pyString(k).length + 2)]),
       indent,
+      false,
+      lead,
     );
   return flat;
 }
@@ -425,10 +432,10 @@ function estimatorCode(
     );
   const hyperParameters = top.take<Record<string, string>>(hyperParametersKey);
   if (hyperParameters && Object.keys(hyperParameters).length)
-    args.push(['hyperparameters', pyValue(hyperParameters, '    ')]);
+    args.push(['hyperparameters', pyValue(hyperParameters, '    ', 16)]);
   const metricDefinitions = algorithm.take('MetricDefinitions');
   if (metricDefinitions !== undefined && forTrainingJob)
-    args.push(['metric_definitions', pyValue(metricDefinitions, '    ')]);
+    args.push(['metric_definitions', pyValue(metricDefinitions, '    ', 19)]);
   const timeSeries = algorithm.take('EnableSageMakerMetricsTimeSeries');
   if (timeSeries !== undefined) args.push(['enable_sagemaker_metrics', pyLiteral(timeSeries)]);
   const entrypoint = algorithm.take('ContainerEntrypoint');
@@ -468,12 +475,12 @@ function estimatorCode(
     if (value !== undefined) args.push([arg, pyLiteral(value)]);
   }
   const environment = top.take('Environment');
-  if (environment !== undefined) args.push(['environment', pyValue(environment, '    ')]);
+  if (environment !== undefined) args.push(['environment', pyValue(environment, '    ', 12)]);
   const retry = new Members(top.take('RetryStrategy'), `${prefix}RetryStrategy`);
   const attempts = retry.take('MaximumRetryAttempts');
   if (attempts !== undefined) args.push(['max_retry_attempts', pyLiteral(attempts)]);
   const tags = top.take('Tags');
-  if (tags !== undefined) args.push(['tags', pyValue(tags, '    ')]);
+  if (tags !== undefined) args.push(['tags', pyValue(tags, '    ', 5)]);
   if (forTrainingJob) {
     // Without these the SDK adds a Debugger hook and profiler the request does not have.
     const hook = top.take('DebugHookConfig');
@@ -577,6 +584,7 @@ function rangesCode(
   imports: Imports,
   notes: string[],
   indent: string,
+  lead: number,
 ): string {
   const members = new Members(ranges, path);
   const entries: [string, string][] = [];
@@ -611,7 +619,7 @@ function rangesCode(
       ),
     );
   notes.push(...members.notes());
-  return pyDict(entries, indent, true);
+  return pyDict(entries, indent, true, lead);
 }
 
 function sessionCode(
@@ -757,17 +765,25 @@ function tuningCode(
       notes.push(...tuningObjective.notes());
       rangeDicts.push([
         defName,
-        rangesCode(ranges, `${path}.HyperParameterRanges`, imports, notes, '        '),
+        rangesCode(
+          ranges,
+          `${path}.HyperParameterRanges`,
+          imports,
+          notes,
+          '        ',
+          pyString(defName).length + 2,
+        ),
       ]);
       if (estimator.metricDefinitions !== undefined)
         metricDicts.push([defName, pyValue(estimator.metricDefinitions, '        ')]);
       const channelCode = channelsCode(channels, `${path}.`, imports, notes, '        ');
       if (channelCode) inputs.push([defName, channelCode]);
     });
-    args.push(['estimator_dict', pyDict(estimators, '    ')]);
-    args.push(['objective_metric_name_dict', pyDict(metricNames, '    ')]);
-    args.push(['hyperparameter_ranges_dict', pyDict(rangeDicts, '    ')]);
-    if (metricDicts.length) args.push(['metric_definitions_dict', pyDict(metricDicts, '    ')]);
+    args.push(['estimator_dict', pyDict(estimators, '    ', false, 15)]);
+    args.push(['objective_metric_name_dict', pyDict(metricNames, '    ', false, 27)]);
+    args.push(['hyperparameter_ranges_dict', pyDict(rangeDicts, '    ', false, 27)]);
+    if (metricDicts.length)
+      args.push(['metric_definitions_dict', pyDict(metricDicts, '    ', false, 24)]);
     const objectiveType = objective.take<string>('Type') ?? [...types][0];
     if (objectiveType) args.push(['objective_type', pyLiteral(objectiveType)]);
     if (types.size > 1)
@@ -819,6 +835,7 @@ function tuningCode(
         imports,
         notes,
         '    ',
+        22,
       ),
     ]);
     if (configRanges && d.take('HyperParameterRanges') !== undefined)
@@ -829,7 +846,7 @@ function tuningCode(
         ),
       );
     if (estimator.metricDefinitions !== undefined)
-      args.push(['metric_definitions', pyValue(estimator.metricDefinitions, '    ')]);
+      args.push(['metric_definitions', pyValue(estimator.metricDefinitions, '    ', 19)]);
     if ((type ?? defObjective?.Type) !== undefined)
       args.push(['objective_type', pyLiteral(type ?? defObjective?.Type)]);
     if (defObjective && metricName !== undefined)
@@ -879,6 +896,7 @@ function tuningCode(
           ['min_resource', pyLiteral(min ?? null)],
         ],
         '    ',
+        31,
       )})`,
     ]);
     notes.push(...h.notes());
@@ -924,7 +942,7 @@ function tuningCode(
     use(imports, 'from sagemaker.tuner import TuningJobCompletionCriteriaConfig');
     args.push([
       'completion_criteria_config',
-      pyCall('TuningJobCompletionCriteriaConfig', criteriaArgs, '    '),
+      pyCall('TuningJobCompletionCriteriaConfig', criteriaArgs, '    ', 27),
     ]);
   }
   notes.push(
@@ -958,12 +976,13 @@ function tuningCode(
           ['parents', names.length ? `{${names.join(', ')}}` : 'set()'],
         ],
         '    ',
+        18,
       ),
     ]);
   }
   notes.push(...warm.notes());
   const tags = top.take('Tags');
-  if (tags !== undefined) args.push(['tags', pyValue(tags, '    ')]);
+  if (tags !== undefined) args.push(['tags', pyValue(tags, '    ', 5)]);
   const autotune = new Members(top.take('Autotune'), 'Autotune');
   const mode = autotune.take('Mode');
   if (mode === 'Enabled') args.push(['autotune', 'True']);
