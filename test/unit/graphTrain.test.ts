@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { Random } from '../../src/engine/util/random';
 import {
   availableExecutionProviders,
+  chooseTrainingProvider,
   createSession,
   dropoutMaskName,
   FEATURES,
@@ -20,7 +21,9 @@ import {
   LABELS,
   LOGITS,
   mlpClassifier,
+  type ExecutionProvider,
   type ModelDefinition,
+  timeTrainingStep,
   type TrainingStepOptions,
 } from '../../src/engine/training/graph';
 
@@ -232,6 +235,43 @@ test('execution providers: cpu always; an unavailable accelerator falls back to 
   assert.deepEqual(out[LOGITS].dims, [2, 2]);
   await session.release();
   await trainer.release();
+});
+
+test('auto provider choice: a GPU provider trains only where a step measures faster', async () => {
+  const timings = (table: Partial<Record<ExecutionProvider, number>>) => {
+    const asked: ExecutionProvider[] = [];
+    return {
+      asked,
+      time: async (provider: ExecutionProvider) => {
+        asked.push(provider);
+        return table[provider];
+      },
+    };
+  };
+  const cpuOnly = timings({ cpu: 5 });
+  assert.deepEqual(await chooseTrainingProvider('cpu', cpuOnly.time), {
+    provider: 'cpu',
+    measured: {},
+  });
+  assert.deepEqual(cpuOnly.asked, [], 'nothing to measure on a CPU-only machine');
+  const slowGpu = timings({ webgpu: 90, cpu: 17 });
+  assert.deepEqual(await chooseTrainingProvider('webgpu', slowGpu.time), {
+    provider: 'cpu',
+    measured: { webgpu: 90, cpu: 17 },
+  });
+  const fastGpu = timings({ cuda: 2, cpu: 17 });
+  assert.equal((await chooseTrainingProvider('cuda', fastGpu.time)).provider, 'cuda');
+  const brokenGpu = timings({ cpu: 17 });
+  assert.equal((await chooseTrainingProvider('webgpu', brokenGpu.time)).provider, 'cpu');
+});
+
+test('timeTrainingStep measures a throwaway trainer and leaves the weights alone', async () => {
+  const model = mlpClassifier({ inputSize: 8, hidden: [16], classes: 3 });
+  const weights = initializeWeights(model, new Random(2));
+  const before = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.slice()]));
+  const ms = await timeTrainingStep(model, { optimizer: { kind: 'adam' } }, weights, 'cpu', 32);
+  assert.ok(ms !== undefined && Number.isFinite(ms) && ms >= 0, String(ms));
+  assert.deepEqual(weights, before);
 });
 
 test('frozen parameters are fed but never updated; trainable ones are', async () => {

@@ -31,7 +31,13 @@ import {
   type TextDataset,
 } from '../training/data';
 import { fillDropoutMask } from '../training/graph/nn';
-import { createSession, GraphTrainer, type ExecutionProvider } from '../training/graph/session';
+import {
+  chooseTrainingProvider,
+  createSession,
+  GraphTrainer,
+  timeTrainingStep,
+  type ExecutionProvider,
+} from '../training/graph/session';
 import { buildInferenceGraph } from '../training/graph/step';
 import { augmentBatch, normalization } from './augment';
 import {
@@ -212,7 +218,7 @@ export async function runClassifierJob(
   }
   log(
     `Backbone ${backbone.name} (${backbone.source}), feature tensor ${prepared.featureName}; ` +
-      `ONNX Runtime execution provider: ${executionProvider}.`,
+      `features extracted on ONNX Runtime's ${executionProvider} provider.`,
   );
   if (
     start &&
@@ -294,15 +300,29 @@ export async function runClassifierJob(
     }
   }
   const optimizer = optimizerConfig(hps);
-  const trainer = await GraphTrainer.create(
-    definition,
-    { optimizer, l2: hps.regularizers_l2 },
-    weights,
-    {
-      executionProvider,
-      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
-    },
-  );
+  const stepOptions = { optimizer, l2: hps.regularizers_l2 };
+  const threads = options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {};
+  // 'auto' with a GPU provider loaded: train where a step measures faster (see
+  // chooseTrainingProvider); an explicitly asked provider is used as asked.
+  const choice =
+    (options.executionProvider ?? 'auto') === 'auto'
+      ? await chooseTrainingProvider(executionProvider, (provider) =>
+          timeTrainingStep(definition, stepOptions, weights, provider, hps.batch_size, threads),
+        )
+      : { provider: executionProvider, measured: {} };
+  const measured = Object.entries(choice.measured);
+  if (measured.length > 0) {
+    log(
+      `Training step measured at batch ${hps.batch_size}: ` +
+        measured.map(([provider, ms]) => `${provider} ${ms.toFixed(1)} ms`).join(', ') +
+        `; training on ${choice.provider}.`,
+    );
+  }
+  const trainer = await GraphTrainer.create(definition, stepOptions, weights, {
+    executionProvider: choice.provider,
+    ...threads,
+  });
+  log(`ONNX Runtime execution provider: ${trainer.executionProvider}.`);
   const resumeState = startKind === 'resume' ? start : undefined;
   if (resumeState) restoreOptimizerState(trainer, resumeState, hps.optimizer);
 
@@ -578,7 +598,7 @@ export async function runClassifierJob(
     merged,
     prepared,
     data,
-    executionProvider,
+    trainer.executionProvider,
   );
   log(
     `Exported model ${MODEL_FILE}, run on its own: validation accuracy ${fmt(exportedValidationAccuracy)}.`,
@@ -588,7 +608,7 @@ export async function runClassifierJob(
   return {
     epochsRun: epochsDone - firstEpoch + 1,
     history,
-    executionProvider,
+    executionProvider: trainer.executionProvider,
     exportedValidationAccuracy,
     stoppedEarly,
     stopped,

@@ -5,6 +5,7 @@
 // (ORT may write an updated weight before the last read of the old one).
 import * as ort from 'onnxruntime-node';
 import {
+  BATCH,
   buildInferenceGraph,
   buildTrainingStep,
   LEARNING_RATE,
@@ -415,6 +416,78 @@ export class GraphTrainer {
     await this.twoStage?.backward.release();
     await this.relative?.session.release();
   }
+}
+
+/**
+ * Median milliseconds of one training step of `definition` on `provider`, over a batch of
+ * zeros of `batchSize` rows (a throwaway trainer: the caller's weights are only copied).
+ * Undefined when the provider does not load.
+ */
+export async function timeTrainingStep(
+  definition: ModelDefinition,
+  options: TrainingStepOptions,
+  weights: Readonly<Record<string, TypedData>>,
+  provider: ExecutionProvider,
+  batchSize: number,
+  sessionOptions: SessionOptions = {},
+  steps = 3,
+): Promise<number | undefined> {
+  const trainer = await GraphTrainer.create(definition, options, weights, {
+    ...sessionOptions,
+    executionProvider: provider,
+  });
+  try {
+    if (trainer.executionProvider !== provider) return undefined;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of [...definition.inputs, ...definition.trainingInputs]) {
+      const shape = spec.shape.map((d) => (d === BATCH ? batchSize : d)) as number[];
+      const count = shape.reduce((a, b) => a * b, 1);
+      const data =
+        spec.dtype === 'int64'
+          ? new BigInt64Array(count)
+          : spec.dtype === 'float64'
+            ? new Float64Array(count)
+            : new Float32Array(count);
+      feeds[spec.name] = new ort.Tensor(spec.dtype, data, shape);
+    }
+    await trainer.step(feeds, { learningRate: 0 }); // warm-up: first runs allocate
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const started = performance.now();
+      await trainer.step(feeds, { learningRate: 0 });
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[times.length >> 1];
+  } finally {
+    await trainer.release();
+  }
+}
+
+export interface ProviderChoice {
+  readonly provider: ExecutionProvider;
+  /** Measured milliseconds per step by provider (only when a choice was measured). */
+  readonly measured: Partial<Record<ExecutionProvider, number>>;
+}
+
+/**
+ * Where the training steps run when the job asked for 'auto' and a GPU provider loaded: the
+ * faster of that provider and the CPU, measured. A GPU provider that loads is not always
+ * faster - with small graphs the per-step transfers and kernel launches cost more than the
+ * arithmetic (measured: WebGPU on an H100 trained a 512-1024-1024-10 top 5x slower than 16
+ * CPU cores) - so the choice is made by timing, not assumed.
+ */
+export async function chooseTrainingProvider(
+  loaded: ExecutionProvider,
+  timeStep: (provider: ExecutionProvider) => Promise<number | undefined>,
+): Promise<ProviderChoice> {
+  if (loaded === 'cpu') return { provider: 'cpu', measured: {} };
+  const gpu = await timeStep(loaded);
+  const cpu = await timeStep('cpu');
+  const measured: Partial<Record<ExecutionProvider, number>> = {};
+  if (gpu !== undefined) measured[loaded] = gpu;
+  if (cpu !== undefined) measured.cpu = cpu;
+  if (gpu === undefined) return { provider: 'cpu', measured };
+  return { provider: cpu !== undefined && cpu < gpu ? 'cpu' : loaded, measured };
 }
 
 function checkSameCarried(a: readonly CarriedTensor[], b: readonly CarriedTensor[]): void {
