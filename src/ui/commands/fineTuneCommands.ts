@@ -21,6 +21,8 @@ import type { Services } from '../services';
 import type { JobLogs } from '../jobLogs';
 import { TrainingJobNode } from '../trees/trainingJobsTree';
 import { launchTrainingJob } from './trainingJobCommands';
+import { pickInstanceType } from './instanceTypePicker';
+import { BATCH_SIZE, scaleBatchSize } from './instanceTypeItems';
 
 /** Arguments that let scripts and tests run the command without prompts. */
 export interface FineTuneArgs {
@@ -30,6 +32,10 @@ export interface FineTuneArgs {
   hyperParameters?: Record<string, string>;
   jobName?: string;
   wait?: boolean;
+  /** aws backend: the ResourceConfig instance type (default ml.m5.xlarge). */
+  instanceType?: string;
+  /** aws backend: the fine-tuning container image (an ECR URI); required there. */
+  trainingImage?: string;
 }
 
 export interface TrainIncrementallyArgs {
@@ -43,6 +49,7 @@ export interface TrainIncrementallyArgs {
 
 const QUICK_HYPERPARAMETERS =
   'epochs=5 learning_rate=0.001 batch_size=32 train_only_top_layer=False';
+const MEMENTO_TRAINING_IMAGE = 'fineTune.trainingImage';
 
 export function registerFineTuneCommands(services: Services, logs: JobLogs): void {
   const { context } = services;
@@ -73,11 +80,20 @@ export function registerFineTuneCommands(services: Services, logs: JobLogs): voi
         }
         const algorithm: BuiltinAlgorithm =
           report.layout === 'images' ? 'image-classification' : 'text-classification';
+        const aws = services.backend.kind === 'aws';
         const args: FineTuneArgs | undefined =
           arg && !(arg instanceof vscode.Uri)
             ? arg
-            : await promptFineTune(algorithm, dataset, report, showReport);
+            : aws
+              ? await promptAwsFineTune(services, algorithm, dataset, report, showReport)
+              : await promptFineTune(algorithm, dataset, report, showReport);
         if (!args) return undefined;
+        if (aws && !args.trainingImage) {
+          void vscode.window.showErrorMessage(
+            'On SageMaker, fine-tuning runs a container image: give trainingImage (the ECR URI of a fine-tuning image that reads the training and validation channels).',
+          );
+          return undefined;
+        }
         const storeDir = services.config.localStoreDirectory || defaultStoreDir();
         let request;
         try {
@@ -91,8 +107,11 @@ export function registerFineTuneCommands(services: Services, logs: JobLogs): voi
             training: pathToFileURL(dataset).href,
             ...(args.validation ? { validation: pathToFileURL(args.validation).href } : {}),
             hyperParameters,
-            outputUri: pathToFileURL(join(storeDir, 'output')).href,
+            // On aws the output prefix comes from sagemakerWorkbench.aws.outputS3Uri.
+            outputUri: aws ? '' : pathToFileURL(join(storeDir, 'output')).href,
             ...(args.jobName ? { jobName: args.jobName } : {}),
+            ...(aws && args.trainingImage ? { trainingImage: args.trainingImage } : {}),
+            ...(aws && args.instanceType ? { instanceType: args.instanceType } : {}),
           });
         } catch (err) {
           void vscode.window.showErrorMessage((err as Error).message);
@@ -253,6 +272,79 @@ async function promptFineTune(
   }
   if (choice !== go) return undefined;
   return { dataset, backbone, hyperParameters: parseKeyValues(hpText) };
+}
+
+/**
+ * The aws flow: an instance type from the picker (batch_size scaled by its GPU count, and the
+ * user told so), the fine-tuning image, hyperparameters. The dataset folder is uploaded to the
+ * job's S3 prefix when the job is created.
+ */
+async function promptAwsFineTune(
+  services: Services,
+  algorithm: BuiltinAlgorithm,
+  dataset: string,
+  report: Awaited<ReturnType<typeof reportDataset>>,
+  showReport: (text: string) => void,
+): Promise<FineTuneArgs | undefined> {
+  const quick = parseKeyValues(QUICK_HYPERPARAMETERS);
+  const instanceType = await pickInstanceType({
+    title: `Fine-tune on SageMaker (1/3): instance type for ${algorithm}`,
+    perDeviceBatchSize: Number(quick[BATCH_SIZE]),
+  });
+  if (!instanceType) return undefined;
+  const state = services.context.globalState;
+  const trainingImage = await vscode.window.showInputBox({
+    title: 'Fine-tune on SageMaker (2/3): training image',
+    prompt:
+      'ECR URI of a fine-tuning container that reads the training and validation channels and JumpStart hyperparameters',
+    placeHolder: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-fine-tuning:latest',
+    value: state.get<string>(MEMENTO_TRAINING_IMAGE, ''),
+    ignoreFocusOut: true,
+    validateInput: (text) =>
+      /^[^\s:/]+(?::\d+)?\/[^\s]+$/.test(text.trim())
+        ? undefined
+        : 'A container image URI: registry/repository[:tag] (e.g. an ECR image)',
+  });
+  if (!trainingImage) return undefined;
+  await state.update(MEMENTO_TRAINING_IMAGE, trainingImage.trim());
+  const scaled = scaleBatchSize(quick, instanceType);
+  const hpText = await vscode.window.showInputBox({
+    title: `Fine-tune on SageMaker (3/3): hyperparameters on ${instanceType}`,
+    prompt: scaled.note ?? 'name=value pairs separated by spaces (JumpStart names)',
+    value: Object.entries(scaled.hyperParameters)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' '),
+    ignoreFocusOut: true,
+    validateInput: (text) => {
+      try {
+        parseHyperParameters(algorithm, parseKeyValues(text));
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+  if (hpText === undefined) return undefined;
+  const summary = `${report.classes.length} classes, ${report.examples} examples`;
+  const go = 'Upload and Fine-tune';
+  const choice = await vscode.window.showInformationMessage(
+    `Fine-tune on ${instanceType} with ${trainingImage.trim()} on ${dataset} (${summary})? ` +
+      `The folder is uploaded to the job's S3 prefix first.${scaled.note ? ` ${scaled.note}` : ''}`,
+    { modal: true },
+    go,
+    'Show Report',
+  );
+  if (choice === 'Show Report') {
+    showReport(formatReport(report));
+    return undefined;
+  }
+  if (choice !== go) return undefined;
+  return {
+    dataset,
+    hyperParameters: parseKeyValues(hpText),
+    instanceType,
+    trainingImage: trainingImage.trim(),
+  };
 }
 
 async function pickFinishedBuiltinJob(services: Services): Promise<string | undefined> {
