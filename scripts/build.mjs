@@ -2,8 +2,7 @@
 // (file by file, no bundling) into out/ for node's test runner and the extension host.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, statSync, rmSync, cpSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -29,26 +28,41 @@ const common = {
   logLevel: 'warning',
 };
 
-// The AWS SDK is most of the extension's code: what the extension loads with require() from
-// src/backends/aws (the aws backend, SageMaker models, S3 datasets) is one bundle of its own,
-// dist/aws.js, loaded only when first needed, so activation does not parse the SDK.
-const AWS_LAZY = ['aws/awsBackend', 'aws/awsModels', 'aws/s3/s3Datasets'];
-const awsApart = {
-  name: 'aws-apart',
+// Code the extension needs only on some paths is kept out of dist/extension.js, so activation
+// does not parse it: what src/ui and src/backends load with require() from these modules is a
+// bundle of its own in dist/, required on first use.
+//   aws.js          the AWS SDK (most of the extension's code): the aws backend, SageMaker
+//                   models, S3 datasets
+//   awsProfiles.js  the shared config files' reader (the backend picker)
+//   datasets.js     the dataset readers (csv-parse, pngjs, jpeg-js): layout reports
+const LAZY_BUNDLES = {
+  aws: ['backends/aws/awsBackend', 'backends/aws/awsModels', 'backends/aws/s3/s3Datasets'],
+  awsProfiles: ['backends/aws/profiles'],
+  datasets: ['engine/training/data/report'],
+};
+const lazyApart = {
+  name: 'lazy-apart',
   setup(build) {
-    build.onResolve({ filter: /\/aws\// }, (args) =>
-      args.kind === 'require-call' && AWS_LAZY.some((m) => args.path.endsWith(m.slice(3)))
-        ? { path: './aws.js', external: true }
-        : undefined,
-    );
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'require-call') return undefined;
+      const target = resolve(args.resolveDir, args.path);
+      for (const [bundle, modules] of Object.entries(LAZY_BUNDLES))
+        if (modules.some((m) => target === resolve('src', m)))
+          return { path: `./${bundle}.js`, external: true };
+      return undefined;
+    });
   },
 };
-const awsEntry = {
-  contents: AWS_LAZY.map((m) => `export * from './src/backends/${m}';`).join('\n'),
-  resolveDir: '.',
-  loader: 'ts',
-  sourcefile: 'aws-bundle.ts',
-};
+const lazyEntries = Object.entries(LAZY_BUNDLES).map(([bundle, modules]) => ({
+  ...common,
+  stdin: {
+    contents: modules.map((m) => `export * from './src/${m}';`).join('\n'),
+    resolveDir: '.',
+    loader: 'ts',
+    sourcefile: `${bundle}-bundle.ts`,
+  },
+  outfile: `dist/${bundle}.js`,
+}));
 
 // Webview panels: one browser bundle (and stylesheet) per src/webview/<panel>/main.ts.
 const webviewPanels = readdirSync('src/webview').filter((name) =>
@@ -61,9 +75,9 @@ const bundles = [
     entryPoints: { extension: 'src/ui/extension.ts' },
     outdir: 'dist',
     external: ['vscode', 'onnxruntime-node'],
-    plugins: [awsApart],
+    plugins: [lazyApart],
   },
-  { ...common, stdin: awsEntry, outfile: 'dist/aws.js' },
+  ...lazyEntries,
   {
     entryPoints: Object.fromEntries(
       webviewPanels.map((name) => [name, join('src/webview', name, 'main.ts')]),

@@ -4,7 +4,7 @@
  * and region as the AWS CLI and the AWS Toolkit list them.
  */
 import * as vscode from 'vscode';
-import { listAwsProfiles, SAGEMAKER_REGIONS } from '../backends/aws/profiles';
+import type * as Profiles from '../backends/aws/profiles';
 import { COMMANDS } from './commandIds';
 import type { Services } from './services';
 
@@ -66,6 +66,10 @@ async function pickBackend(): Promise<void> {
 }
 
 async function pickAwsProfile(): Promise<void> {
+  // The shared config files' reader (part of the AWS SDK) is dist/awsProfiles.js, loaded here.
+  const { listAwsProfiles, SAGEMAKER_REGIONS } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../backends/aws/profiles') as typeof Profiles;
   let profiles;
   try {
     profiles = await listAwsProfiles();

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TransferOptions, TransferProgress, TransferResult } from '../../backends/datasets';
 import { isS3Uri, parseS3Uri } from '../../backends/aws/s3/s3Uri';
 import { localPath } from '../../backends/local/localDatasets';
-import { formatReport } from '../../engine/training/data/report';
+import type * as Reports from '../../engine/training/data/report';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import {
@@ -20,6 +20,12 @@ import {
   SearchResultsNode,
   type DatasetsTree,
 } from '../trees/datasetsTree';
+
+// The report's module brings the dataset readers (csv-parse, pngjs, jpeg-js): dist/datasets.js,
+// loaded on first use.
+const formatReport: typeof Reports.formatReport = (...args) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../../engine/training/data/report') as typeof Reports).formatReport(...args);
 
 const LAST_DESTINATION = 'datasets.lastUploadDestination';
 
