@@ -12,8 +12,8 @@ import type { DescribeTrainingJobResponse } from '../../model/types';
 import type { BuiltinAlgorithm } from '../../model/builtinAlgorithms';
 import { parseKeyValues } from '../../model/scriptJob';
 import { fineTuneJobRequest, incrementalJobRequest } from '../../model/fineTuneJob';
-import { formatReport, reportDataset } from '../../engine/training/data/report';
-import { parseHyperParameters } from '../../engine/builtin/hyperparameters';
+import type * as Reports from '../../engine/training/data/report';
+import { defaultHyperParameters, parseHyperParameters } from '../../engine/builtin/hyperparameters';
 import { bundledBackboneNames, CATALOG, loadBundledBackbone } from '../../engine/builtin/catalog';
 import { defaultStoreDir } from '../../backends/local/localBackend';
 import { COMMANDS } from '../commandIds';
@@ -23,6 +23,14 @@ import { TrainingJobNode } from '../trees/trainingJobsTree';
 import { launchTrainingJob } from './trainingJobCommands';
 import { pickInstanceType } from './instanceTypePicker';
 import { BATCH_SIZE, scaleBatchSize } from './instanceTypeItems';
+import { siftingInputMessage } from '../panels/viewModels/sifting';
+
+// The dataset readers (csv-parse, pngjs, jpeg-js) are dist/datasets.js, loaded on first use.
+const reports = (): typeof Reports =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../../engine/training/data/report') as typeof Reports;
+const reportDataset: typeof Reports.reportDataset = (...args) => reports().reportDataset(...args);
+const formatReport: typeof Reports.formatReport = (...args) => reports().formatReport(...args);
 
 /** Arguments that let scripts and tests run the command without prompts. */
 export interface FineTuneArgs {
@@ -242,16 +250,27 @@ async function promptFineTune(
     if (!file?.[0]) return undefined;
     backbone = file[0].fsPath;
   }
+  const defaults = Object.fromEntries(
+    Object.entries(defaultHyperParameters(algorithm)).map(([k, v]) => [
+      k,
+      typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v),
+    ]),
+  );
   const hpText = await vscode.window.showInputBox({
     title: `Fine-tune (2/2): hyperparameters of local:${algorithm}`,
     prompt:
-      'name=value pairs separated by spaces (JumpStart names: epochs, learning_rate, batch_size, optimizer, train_only_top_layer, dropout_rate, ...)',
+      'name=value pairs separated by spaces (JumpStart names: epochs, learning_rate, batch_size, optimizer, train_only_top_layer, dropout_rate, ...; smart sifting: sift_beta_value=1)',
     value: QUICK_HYPERPARAMETERS,
     ignoreFocusOut: true,
     validateInput: (text) => {
       try {
-        parseHyperParameters(algorithm, parseKeyValues(text));
-        return undefined;
+        const values = parseKeyValues(text);
+        parseHyperParameters(algorithm, values);
+        // With sifting on, the expected kept fraction and the advice, as information.
+        const sifting = siftingInputMessage(values, defaults);
+        return sifting
+          ? { message: sifting, severity: vscode.InputBoxValidationSeverity.Info }
+          : undefined;
       } catch (err) {
         return (err as Error).message;
       }
