@@ -36,6 +36,7 @@ import {
 import {
   checkDraft,
   draftFromRequest,
+  instanceTypeOptions,
   parseRequestText,
   requestFromDraft,
   substituteWorkspaceFolder,
@@ -43,6 +44,7 @@ import {
   worstCaseCompute,
 } from './viewModels/editor';
 import { warmStartRuleChecks } from './viewModels/warmStart';
+import { INSTANCE_PRICES_AS_OF } from '../../model/instanceTypes';
 import { DashboardPanel } from './dashboardPanel';
 import { Panel, registerSerializer, type PanelHost, type PanelSpec } from './panelHost';
 
@@ -201,6 +203,8 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
         : {}),
       backend: this.services.backend.kind,
       algorithms: builtinAlgorithms(),
+      instanceTypes: instanceTypeOptions(this.services.config.instancePrices),
+      pricesAsOf: INSTANCE_PRICES_AS_OF,
     };
   }
 
@@ -302,7 +306,7 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
     return {
       problems,
       general,
-      estimate: worstCaseCompute(request),
+      estimate: worstCaseCompute(request, { priceOverrides: this.services.config.instancePrices }),
       warmStart,
       requestJson: JSON.stringify(built.request, null, 2),
     };

@@ -17,9 +17,15 @@ import type {
   EditorOutbound,
   EditorState,
   FieldProblem,
+  InstanceTypeOption,
   RangeDraft,
 } from '../../ui/panels/protocol/editor';
 import { SCALING_TYPES, STRATEGIES } from '../../ui/panels/protocol/editor';
+import {
+  SIFT_HYPERPARAMETERS,
+  siftingView,
+  type SiftHyperParameter,
+} from '../../ui/panels/viewModels/sifting';
 
 const channel = connect<EditorInbound, EditorOutbound, EditorState>();
 const saved = channel.getState();
@@ -27,6 +33,7 @@ let draft: EditorDraft | undefined = saved?.draft;
 let file = saved?.file;
 let base = saved?.base;
 let algorithms: BuiltinAlgorithmInfo[] = [];
+let instanceTypes: InstanceTypeOption[] = [];
 let seq = 0;
 let lastApplied = -1;
 let debounce: number | undefined;
@@ -40,10 +47,14 @@ function saveState(): void {
   });
 }
 
+/** Re-reads the sifting options (a tuned sift_beta_value range changes them too). */
+let refreshSifting: (() => void) | undefined;
+
 /** Sends the form for validation, at most every 120 ms while typing. */
 function changed(now = false): void {
   if (!draft) return;
   saveState();
+  refreshSifting?.();
   window.clearTimeout(debounce);
   const send = () => channel.post({ type: 'changed', seq: ++seq, draft: draft! });
   if (now) send();
@@ -168,6 +179,12 @@ const generalBanner = h('div', {
 });
 const form = h('div', { class: 'form' });
 const estimateBox = h('div', { class: 'estimate', 'aria-live': 'polite' });
+const costBox = h('div', {
+  class: 'estimate cost',
+  id: 'cost-estimate',
+  role: 'status',
+  'aria-live': 'polite',
+});
 const warmStartChecks = h('ul', { class: 'rules', 'aria-label': 'Warm start rules' });
 const requestPreview = h('pre', {
   class: 'request-json',
@@ -206,6 +223,8 @@ replaceChildren(
 function render(): void {
   if (!draft) return;
   const d = draft;
+  refreshSifting = undefined;
+  renderStatics();
   replaceChildren(
     form,
     section(
@@ -239,7 +258,10 @@ function render(): void {
     ),
     section('Algorithm', 'algorithm', ...algorithmSection()),
     section('Hyperparameter ranges', 'ranges', ...rangesSection()),
-    section('Static hyperparameters', 'statics', ...staticsSection()),
+    section('Static hyperparameters', 'statics', staticsBox),
+    ...(builtinOf(d)
+      ? [section('Smart sifting', 'sifting', ...siftingSection(builtinOf(d)!))]
+      : []),
     section(
       'Limits and completion',
       'limits',
@@ -308,7 +330,7 @@ function render(): void {
       h(
         'div',
         { class: 'grid' },
-        textField('instanceType', 'Instance type', '', 'ml.m5.large'),
+        ...instanceTypeFields(),
         textField('instanceCount', 'Instance count'),
         textField('volumeSizeInGB', 'Volume size (GB)'),
         textField(
@@ -321,7 +343,7 @@ function render(): void {
       ),
     ),
     section('Warm start', 'warm-start', ...warmStartSection()),
-    section('Estimated worst-case compute', 'estimate', estimateBox),
+    section('Estimated worst-case compute and cost', 'estimate', estimateBox, costBox),
     h('details', { class: 'preview' }, h('summary', null, 'Request JSON'), requestPreview),
   );
   applyProblems();
@@ -430,9 +452,11 @@ function rows<T>(
   cells: (item: T, index: number) => HTMLElement[],
   create: () => T,
   addLabel: string,
+  skip?: (item: T) => boolean,
 ): HTMLElement {
   const container = h('div', { class: 'rows', 'data-list': key });
   list.forEach((item, index) => {
+    if (skip?.(item)) return;
     container.appendChild(
       h(
         'div',
@@ -528,9 +552,25 @@ function rangesSection(): HTMLElement[] {
   ];
 }
 
+const staticsBox = h('div', { class: 'statics' });
+
+/** The static rows; re-rendered alone when the sifting options add or remove a row. */
+function renderStatics(): void {
+  replaceChildren(staticsBox, ...staticsSection());
+}
+
+function builtinOf(d: EditorDraft): BuiltinAlgorithmInfo | undefined {
+  return algorithms.find((a) => a.image === d.trainingImage.trim());
+}
+
+const isSift = (name: string) => (SIFT_HYPERPARAMETERS as readonly string[]).includes(name.trim());
+
 function staticsSection(): HTMLElement[] {
   const d = draft!;
+  // A built-in algorithm's sift_* values are edited in the Smart sifting section.
+  const builtin = builtinOf(d);
   return [
+    builtin ? h('p', { class: 'muted' }, 'sift_* hyperparameters: see Smart sifting below.') : null,
     rows(
       d.staticHyperParameters,
       'staticHyperParameters',
@@ -548,8 +588,161 @@ function staticsSection(): HTMLElement[] {
       ],
       () => ({ name: '', value: '' }),
       'Add Hyperparameter',
+      builtin ? (p) => isSift(p.name) : undefined,
     ),
+  ].filter((e): e is HTMLElement => e !== null);
+}
+
+// ------------------------------------------------------------------ smart sifting
+
+const SIFT_LABELS: Record<SiftHyperParameter, [string, string]> = {
+  sift_beta_value: ['Beta (sift_beta_value)', 'Empty: off. > 0: keeps about 1 / (1 + beta)'],
+  sift_loss_history_length: [
+    'Loss history (sift_loss_history_length)',
+    'Recent losses a loss is ranked against; >= 1',
+  ],
+  sift_delay: ['Delay (sift_delay)', 'Training steps on every sample first; >= 0'],
+  sift_repeat_delay_per_epoch: ['Repeat the delay every epoch', 'sift_repeat_delay_per_epoch'],
+};
+
+/**
+ * The four sift_* hyperparameters of a built-in algorithm, kept as static hyperparameter rows,
+ * with the expected kept fraction and the advice recomputed on every keystroke (the same model
+ * the extension checks before launching).
+ */
+function siftingSection(builtin: BuiltinAlgorithmInfo): HTMLElement[] {
+  const d = draft!;
+  const summary = h('p', { class: 'sift-summary', id: 'sift-kept', role: 'status' });
+  const advice = h('ul', { class: 'sift-advice', id: 'sift-advice', 'aria-label': 'Advice' });
+  const rowOf = (name: string) => d.staticHyperParameters.findIndex((p) => p.name.trim() === name);
+  const valueOf = (name: string) => d.staticHyperParameters[rowOf(name)]?.value ?? '';
+  const update = () => {
+    const tuned = d.ranges.find((r) => r.name.trim() === 'sift_beta_value');
+    const view = siftingView({
+      values: Object.fromEntries(d.staticHyperParameters.map((p) => [p.name.trim(), p.value])),
+      defaults: builtin.defaults,
+      ...(tuned
+        ? {
+            tuned:
+              tuned.type === 'Categorical'
+                ? { values: tuned.values }
+                : { min: tuned.min, max: tuned.max },
+          }
+        : {}),
+    });
+    summary.textContent = view.summary;
+    summary.className = `sift-summary${view.state === 'invalid' ? ' error-text' : ''}`;
+    replaceChildren(advice, ...view.advice.map((line) => h('li', null, line)));
+    // Shown as typed; the extension's validation says the same a moment later.
+    for (const name of SIFT_HYPERPARAMETERS)
+      showFieldProblem(`sift.${name}`, view.problems.find((p) => p.name === name)?.message);
+  };
+  const set = (name: SiftHyperParameter, value: string) => {
+    const at = rowOf(name);
+    if (value.trim() === '') {
+      if (at >= 0) {
+        d.staticHyperParameters.splice(at, 1);
+        renderStatics();
+      }
+    } else if (at >= 0) d.staticHyperParameters[at].value = value;
+    else {
+      d.staticHyperParameters.push({ name, value });
+      renderStatics();
+    }
+    update();
+  };
+  const input = (name: SiftHyperParameter, placeholder: string) => {
+    const [label, hint] = SIFT_LABELS[name];
+    return field(
+      `sift.${name}`,
+      label,
+      textInput(label, valueOf(name), (v) => set(name, v), placeholder),
+      hint,
+    );
+  };
+  const repeat = valueOf('sift_repeat_delay_per_epoch').trim().toLowerCase();
+  const elements = [
+    h(
+      'div',
+      { class: 'grid' },
+      input('sift_beta_value', 'off'),
+      input(
+        'sift_loss_history_length',
+        `${builtin.defaults.sift_loss_history_length ?? '500'} (default)`,
+      ),
+      input('sift_delay', `${builtin.defaults.sift_delay ?? '1000'} (default)`),
+      field(
+        'sift.sift_repeat_delay_per_epoch',
+        SIFT_LABELS.sift_repeat_delay_per_epoch[0],
+        checkbox(
+          SIFT_LABELS.sift_repeat_delay_per_epoch[0],
+          repeat === 'true' || repeat === '1',
+          (v) => set('sift_repeat_delay_per_epoch', v ? 'True' : ''),
+        ),
+        SIFT_LABELS.sift_repeat_delay_per_epoch[1],
+      ),
+    ),
+    summary,
+    advice,
   ];
+  update();
+  refreshSifting = update;
+  return elements;
+}
+
+// ------------------------------------------------------------------ instance type
+
+const usd = (value: number) =>
+  `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 3 })}`;
+
+/** What the catalog says about a type, or that its price is unknown. */
+function describeType(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) return 'Choose a type from the catalog or type one';
+  const info = instanceTypes.find((t) => t.name === trimmed);
+  if (!info) return `${trimmed}: not in the catalog - price unknown`;
+  return `${info.description}${info.pricePerHour !== undefined ? `, ${usd(info.pricePerHour)}/hour` : ', price unknown'}`;
+}
+
+/** The instance type as text, its catalog description, and a picker over the catalog. */
+function instanceTypeFields(): HTMLElement[] {
+  const d = draft!;
+  const hint = h(
+    'div',
+    { class: 'hint muted', id: 'instance-type-info' },
+    describeType(d.instanceType),
+  );
+  const text = textInput(
+    'Instance type',
+    d.instanceType,
+    (v) => {
+      d.instanceType = v;
+      hint.textContent = describeType(v);
+    },
+    'ml.m5.large',
+  );
+  const catalog = h(
+    'vscode-single-select',
+    { 'aria-label': 'Instance type catalog', id: 'instance-type-catalog' },
+    h('vscode-option', { value: '' }, 'Choose from the catalog...'),
+    ...instanceTypes.map((t) =>
+      h(
+        'vscode-option',
+        { value: t.name, description: t.description },
+        `${t.name} - ${t.description}${t.pricePerHour !== undefined ? ` - ${usd(t.pricePerHour)}/h` : ''}`,
+      ),
+    ),
+  ) as ValueElement;
+  catalog.addEventListener('change', () => {
+    if (!catalog.value) return;
+    d.instanceType = catalog.value;
+    text.value = catalog.value;
+    hint.textContent = describeType(catalog.value);
+    changed();
+  });
+  const typeField = field('instanceType', 'Instance type', text);
+  typeField.insertBefore(hint, typeField.querySelector('.field-error'));
+  return [typeField, h('div', { class: 'field' }, h('label', null, 'Catalog'), catalog)];
 }
 
 function channelsSection(): HTMLElement[] {
@@ -658,6 +851,22 @@ function applyProblems(): void {
   return void unplaced.length;
 }
 
+/** One field's error, shown at once (the sifting options check as they are typed). */
+function showFieldProblem(id: string, message: string | undefined): void {
+  const container = form.querySelector(`[data-field="${CSS.escape(id)}"]`) ?? undefined;
+  const error = container?.querySelector('.field-error');
+  const control = container?.querySelector(`#${CSS.escape(fieldId(id))}`);
+  if (!error) return;
+  error.textContent = message ?? '';
+  if (message) {
+    control?.setAttribute('invalid', '');
+    control?.setAttribute('aria-invalid', 'true');
+  } else {
+    control?.removeAttribute('invalid');
+    control?.removeAttribute('aria-invalid');
+  }
+}
+
 function showValidation(message: Extract<EditorOutbound, { type: 'validation' }>): void {
   problems = message.problems;
   applyProblems();
@@ -681,6 +890,12 @@ function showValidation(message: Extract<EditorOutbound, { type: 'validation' }>
   problemCount.textContent = count ? `${count} problem${count === 1 ? '' : 's'}` : 'No problems';
   problemCount.className = count ? 'problem-count error-text' : 'problem-count pass';
   replaceChildren(estimateBox, ...message.estimate.lines.map((line) => h('p', null, line)));
+  replaceChildren(
+    costBox,
+    ...message.estimate.costLines.map((line) =>
+      h('p', { class: /price unknown/.test(line) ? 'warning-text' : null }, line),
+    ),
+  );
   replaceChildren(
     warmStartChecks,
     ...message.warmStart.map((r) =>
@@ -709,6 +924,7 @@ channel.onMessage((message) => {
       file = message.file;
       base = message.base;
       algorithms = message.algorithms;
+      instanceTypes = message.instanceTypes;
       fileLabel.textContent = file ?? 'not saved yet';
       loadBanner.hidden = !message.loadError;
       replaceChildren(

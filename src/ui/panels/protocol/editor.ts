@@ -74,12 +74,41 @@ export interface FieldProblem {
   message: string;
 }
 
+export interface CostEstimate {
+  instanceType: string;
+  /** The job runs on the local engine (a `local:` image): compute, but no charge. */
+  local: boolean;
+  /** MaxRuntimeInSeconds x MaxParallelTrainingJobs x InstanceCount, in instance-hours. */
+  inFlightInstanceHours: number;
+  /** The whole job's bound (instanceSeconds), in instance-hours. */
+  totalInstanceHours?: number;
+  /** USD per instance-hour: the setting's override, else the catalog; absent when unknown. */
+  pricePerHour?: number;
+  priceSource: 'setting' | 'catalog' | 'unknown';
+  /** Worst-case USD for the whole job; absent when local, unknown or unbounded. */
+  maxCostUsd?: number;
+  /** When the catalog's prices were read. */
+  pricesAsOf: string;
+}
+
 export interface ComputeEstimate {
   /** Worst-case instance time in seconds, and how it was bounded. */
   instanceSeconds?: number;
   /** Worst-case wall-clock time of the whole tuning job. */
   wallClockSeconds?: number;
+  cost?: CostEstimate;
   lines: string[];
+  /** The cost (or why there is none), shown apart. */
+  costLines: string[];
+}
+
+/** An entry of the instance-type catalog, for the editor's picker. */
+export interface InstanceTypeOption {
+  name: string;
+  /** "1 x T4 (16 GiB), 4 vCPU, 16 GiB" */
+  description: string;
+  /** USD per instance-hour, the setting's override applied. */
+  pricePerHour?: number;
 }
 
 export interface RuleCheck {
@@ -112,6 +141,8 @@ export type EditorOutbound =
       loadError?: string;
       backend: 'local' | 'aws';
       algorithms: BuiltinAlgorithmInfo[];
+      instanceTypes: InstanceTypeOption[];
+      pricesAsOf: string;
     }
   | {
       type: 'validation';

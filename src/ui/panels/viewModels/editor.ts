@@ -8,10 +8,26 @@
  */
 import type { CreateHyperParameterTuningJobRequest } from '@aws-sdk/client-sagemaker';
 import { isPlainObject } from '../protocol/check';
-import type { ComputeEstimate, EditorDraft, FieldProblem, RangeDraft } from '../protocol/editor';
+import type {
+  ComputeEstimate,
+  CostEstimate,
+  EditorDraft,
+  FieldProblem,
+  InstanceTypeOption,
+  RangeDraft,
+} from '../protocol/editor';
 import { STRATEGIES } from '../protocol/editor';
 import { validateShape } from '../../../model/shapes';
+import { BUILTIN_IMAGES } from '../../../model/builtinAlgorithms';
+import {
+  describeInstanceType,
+  INSTANCE_PRICES_AS_OF,
+  INSTANCE_TYPES,
+  instancePricePerHour,
+  worstCaseCost,
+} from '../../../model/instanceTypes';
 import { parseRanges } from '../../../engine/tuning/validateTuningRequest';
+import { checkSiftingValues } from './sifting';
 
 type Json = Record<string, unknown>;
 
@@ -641,6 +657,14 @@ export function checkDraft(
         : `${shapeProblem.path} ${shapeProblem.message}`,
     );
   }
+  // The built-in algorithms' sift_* values, on the sifting section's fields.
+  if (draft.trainingImage.trim() in BUILTIN_IMAGES) {
+    const statics = Object.fromEntries(
+      draft.staticHyperParameters.map((p) => [p.name.trim(), p.value]),
+    );
+    for (const siftProblem of checkSiftingValues(statics))
+      add(`sift.${siftProblem.name}`, siftProblem.message);
+  }
   // The engine's range checks, each mapped back to its row.
   const config = built.request.HyperParameterTuningJobConfig;
   const definition =
@@ -704,17 +728,24 @@ export function formatSeconds(seconds: number): string {
  * The worst case before launch: each training job may run StoppingCondition.MaxRuntimeInSeconds
  * on InstanceCount instances, MaxParallelTrainingJobs at a time, MaxNumberOfTrainingJobs in
  * all, within ResourceLimits.MaxRuntimeInSeconds. Instance time is at most
- * min(jobs x runtime x instances, wall clock x parallel x instances).
+ * min(jobs x runtime x instances, wall clock x parallel x instances). The cost is that time at
+ * the instance type's price (the `sagemakerWorkbench.instancePrices` setting, else the catalog
+ * of src/model/instanceTypes.ts); local-engine jobs use this machine and cost nothing.
  */
-export function worstCaseCompute(request: CreateHyperParameterTuningJobRequest): ComputeEstimate {
+export function worstCaseCompute(
+  request: CreateHyperParameterTuningJobRequest,
+  options: { priceOverrides?: Readonly<Record<string, number>> } = {},
+): ComputeEstimate {
   const definition = request.TrainingJobDefinition ?? request.TrainingJobDefinitions?.[0];
   const limits = request.HyperParameterTuningJobConfig?.ResourceLimits;
   const perJob = definition?.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
   const instances = definition?.ResourceConfig?.InstanceCount ?? 1;
-  const type = definition?.ResourceConfig?.InstanceType ?? 'instance (no InstanceType)';
+  const instanceType = definition?.ResourceConfig?.InstanceType;
+  const type = instanceType ?? 'instance (no InstanceType)';
   const parallel = Math.max(1, limits?.MaxParallelTrainingJobs ?? 1);
   const jobs = limits?.MaxNumberOfTrainingJobs;
   const tuningLimit = limits?.MaxRuntimeInSeconds;
+  const local = (definition?.AlgorithmSpecification?.TrainingImage ?? '').startsWith('local:');
   const lines = [
     `Each training job: up to ${formatSeconds(perJob)} on ${instances} x ${type}` +
       (definition?.StoppingCondition?.MaxRuntimeInSeconds === undefined
@@ -738,7 +769,7 @@ export function worstCaseCompute(request: CreateHyperParameterTuningJobRequest):
   const instanceSeconds = instanceCandidates.length ? Math.min(...instanceCandidates) : undefined;
   if (instanceSeconds !== undefined) {
     lines.push(
-      `Worst case: ${(instanceSeconds / 3600).toFixed(instanceSeconds < 36_000 ? 2 : 0)} instance-hours of ${type}` +
+      `Worst case: ${hours(instanceSeconds / 3600)} instance-hours of ${type}` +
         ` (${formatSeconds(wallClockSeconds!)} x ${parallel} parallel x ${instances} instance${instances === 1 ? '' : 's'}` +
         (jobs !== undefined && instanceSeconds === jobs * perJob * instances
           ? `; ${jobs} jobs x ${formatSeconds(perJob)} x ${instances}`
@@ -749,11 +780,98 @@ export function worstCaseCompute(request: CreateHyperParameterTuningJobRequest):
   } else {
     lines.push('No bound: set MaxNumberOfTrainingJobs or ResourceLimits.MaxRuntimeInSeconds.');
   }
+  let cost: CostEstimate | undefined;
+  if (instanceType) {
+    const overrides = options.priceOverrides ?? {};
+    // worstCaseCost's total assumes every job runs; the tuning job's own time limit may bound
+    // it lower, so the total here is instanceSeconds.
+    const worst = worstCaseCost({
+      instanceType,
+      instanceCount: instances,
+      maxRuntimeInSeconds: perJob,
+      maxParallelTrainingJobs: parallel,
+      ...(jobs !== undefined ? { maxNumberOfTrainingJobs: jobs } : {}),
+      priceOverrides: overrides,
+    });
+    const overridden =
+      instancePricePerHour(instanceType, overrides) !== instancePricePerHour(instanceType);
+    const totalInstanceHours = instanceSeconds === undefined ? undefined : instanceSeconds / 3600;
+    cost = {
+      instanceType,
+      local,
+      inFlightInstanceHours: worst.instanceHours,
+      ...(totalInstanceHours !== undefined ? { totalInstanceHours } : {}),
+      ...(worst.pricePerHour !== undefined ? { pricePerHour: worst.pricePerHour } : {}),
+      priceSource:
+        worst.pricePerHour === undefined ? 'unknown' : overridden ? 'setting' : 'catalog',
+      ...(!local && worst.pricePerHour !== undefined && totalInstanceHours !== undefined
+        ? { maxCostUsd: totalInstanceHours * worst.pricePerHour }
+        : {}),
+      pricesAsOf: INSTANCE_PRICES_AS_OF,
+    };
+  }
   return {
     ...(instanceSeconds !== undefined ? { instanceSeconds } : {}),
     ...(wallClockSeconds !== undefined ? { wallClockSeconds } : {}),
+    ...(cost ? { cost } : {}),
     lines,
+    costLines: cost
+      ? costLines(cost, parallel, perJob, instances)
+      : ['Worst-case cost: set the instance type to see it.'],
   };
+}
+
+function hours(value: number): string {
+  return value.toFixed(value < 10 ? 2 : 0);
+}
+
+/** "$14.08"; prices per hour keep their third decimal ("$1.408"). */
+export function formatUsd(value: number, maximumFractionDigits = 2): string {
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits })}`;
+}
+
+function costLines(
+  cost: CostEstimate,
+  parallel: number,
+  perJob: number,
+  instances: number,
+): string[] {
+  const inFlight =
+    `In flight at once: ${hours(cost.inFlightInstanceHours)} instance-hours ` +
+    `(MaxRuntimeInSeconds ${formatSeconds(perJob)} x ${parallel} parallel x ${instances} instance${instances === 1 ? '' : 's'})`;
+  if (cost.local)
+    return [
+      inFlight,
+      `Runs on this machine (local engine): no charge. Worst-case time ${cost.totalInstanceHours !== undefined ? `${hours(cost.totalInstanceHours)} job-hours` : 'unbounded'}; ${cost.instanceType} only names the instance SageMaker would use.`,
+    ];
+  const price =
+    cost.pricePerHour === undefined
+      ? undefined
+      : `${formatUsd(cost.pricePerHour, 3)}/hour ${cost.priceSource === 'setting' ? '(sagemakerWorkbench.instancePrices)' : `(on-demand, us-east-1, as of ${cost.pricesAsOf})`}`;
+  if (price === undefined)
+    return [
+      inFlight,
+      `Worst-case cost: price unknown for ${cost.instanceType} - set it in sagemakerWorkbench.instancePrices.`,
+    ];
+  if (cost.maxCostUsd === undefined) return [inFlight, `Worst-case cost: unbounded at ${price}.`];
+  return [
+    inFlight,
+    `Worst-case cost: ${formatUsd(cost.maxCostUsd)} - ${hours(cost.totalInstanceHours!)} instance-hours at ${price}; an estimate: region and discounts change it.`,
+  ];
+}
+
+/** The catalog for the editor's instance-type picker, the setting's prices applied. */
+export function instanceTypeOptions(
+  priceOverrides: Readonly<Record<string, number>> = {},
+): InstanceTypeOption[] {
+  return INSTANCE_TYPES.map((info) => {
+    const pricePerHour = instancePricePerHour(info.name, priceOverrides);
+    return {
+      name: info.name,
+      description: describeInstanceType(info),
+      ...(pricePerHour !== undefined ? { pricePerHour } : {}),
+    };
+  });
 }
 
 /** Replaces `${workspaceFolder}` in every string of a JSON value (as Create Tuning Job does). */
