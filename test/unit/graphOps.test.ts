@@ -177,6 +177,55 @@ test('cross-entropy with label smoothing: values as Keras/PyTorch define them, g
   }
 });
 
+test('cross-entropy without smoothing keeps the digits of tiny losses (float32), gradients', async () => {
+  const labels: GradCheckInput = {
+    name: 'labels',
+    shape: [4],
+    dtype: 'int64',
+    values: [0, 2, 1, 2],
+  };
+  await expectGradient(
+    (v) => softmaxCrossEntropy(v.logits, v.labels).perSample,
+    [input('logits', [4, 3]), labels],
+  );
+  // Margins of 20, 30 and 60: LogSoftmax rounds these losses to 0 in float32; each must stay
+  // positive and distinct (~2e-9, ~9e-14, ~9e-27). Then a tie at the maximum, a wrong label.
+  const rows = [
+    [20, 0, 0],
+    [0, 0, 30],
+    [0, 60, -5],
+    [1, 1, -2],
+    [3, -1, 0.5],
+  ];
+  const graph = new GraphBuilder('ce32');
+  const x = graph.input('logits', 'float32', [5, 3]);
+  const y = graph.input('labels', 'int64', [5]);
+  graph.output(softmaxCrossEntropy(x, y).perSample, 'loss');
+  const session = await ort.InferenceSession.create(graph.toBytes());
+  const result = await session.run({
+    logits: new ort.Tensor('float32', Float32Array.from(rows.flat()), [5, 3]),
+    labels: new ort.Tensor('int64', BigInt64Array.from([0n, 2n, 1n, 0n, 1n]), [5]),
+  });
+  const loss = Array.from(result.loss.data as Float32Array);
+  const reference = (row: number[], label: number) => {
+    const max = Math.max(...row);
+    const others = row.reduce((s, v, c) => (c === label ? s : s + Math.exp(v - max)), 0);
+    return row[label] === max
+      ? Math.log1p(others)
+      : Math.log(others + Math.exp(row[label] - max)) + max - row[label];
+  };
+  const labelsOf = [0, 2, 1, 0, 1];
+  rows.forEach((row, i) => {
+    const expected = reference(row, labelsOf[i]);
+    assert.ok(loss[i] > 0, `row ${i}: loss ${loss[i]} must be positive`);
+    assert.ok(
+      Math.abs(loss[i] - expected) <= 1e-5 * expected,
+      `row ${i}: ${loss[i]} vs ${expected}`,
+    );
+  });
+  assert.ok(loss[0] > loss[1] && loss[1] > loss[2], `ordered as the margins: ${loss}`);
+});
+
 test('dropout: fed mask (differentiable like mul) and seeded in-graph dropout', async () => {
   const mask = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0 : 2));
   await expectGradient(

@@ -2,7 +2,7 @@
 // layers, activations, softmax, layer norm, cross-entropy with label smoothing, dropout, L2.
 import type { Random } from '../../util/random';
 import type { BackwardFn, Value } from './builder';
-import { add, matmul, mul, prim, reduceToShape, scale, sumAll } from './ops';
+import { add, broadcastShape, matmul, mul, prim, reduceToShape, scale, sumAll } from './ops';
 import type { Dim } from './onnx';
 
 function recordOp(opName: string, inputs: Value[], outputs: Value[], backward: BackwardFn): void {
@@ -271,10 +271,15 @@ export function softmaxCrossEntropy(
       attributes: { axis: -1 },
     },
   );
-  const perSample = prim.unary(
-    'Neg',
-    prim.reduce('ReduceSum', prim.mul(targets(labels), logProbs), [1], false),
-  );
+  // Without smoothing the value is computed apart from logProbs, to keep the digits of small
+  // losses (smart sifting ranks them); the gradient below is the same either way.
+  const perSample =
+    smoothing === 0
+      ? negativeLogLikelihood(logits, labels)
+      : prim.unary(
+          'Neg',
+          prim.reduce('ReduceSum', prim.mul(targets(labels), logProbs), [1], false),
+        );
   recordOp('CrossEntropy', [logits, labels], [perSample, logProbs], ([dLoss, dLogProbs], ctx) => {
     const logp = ctx.output(1);
     const probs = prim.unary('Exp', logp);
@@ -292,6 +297,51 @@ export function softmaxCrossEntropy(
     return [dLogits, undefined];
   });
   return { perSample, logProbs };
+}
+
+/**
+ * -log softmax(logits)[label] per row, accurate where it is tiny. LogSoftmax gives exactly 0
+ * in float32 once the label's logit leads the others by about 17 (1 + e^-17 rounds to 1), so
+ * every confident sample would tie at zero loss - and smart sifting's rule, which ranks a loss
+ * by the share of earlier losses strictly below it, would never keep one of them. Here
+ * log(sum exp(z - max)) is log1p(rest) when one logit is the maximum (rest: the sum over the
+ * others), with log1p from Log by the classic correction log(u) * x / (u - 1), u = 1 + x.
+ */
+function negativeLogLikelihood(logits: Value, labels: Value): Value {
+  const graph = logits.graph;
+  const dtype = logits.dtype;
+  const zero = graph.scalar(0, dtype);
+  const one = graph.scalar(1, dtype);
+  const equal = (a: Value, b: Value) =>
+    graph.node1('Equal', [a, b], { dtype: 'bool', shape: broadcastShape(a.shape, b.shape) });
+  const shifted = prim.sub(logits, prim.reduce('ReduceMax', logits, [1], true));
+  const atMax = equal(shifted, zero);
+  const rest = prim.reduce(
+    'ReduceSum',
+    prim.where(atMax, zero, prim.unary('Exp', shifted)),
+    [1],
+    false,
+  );
+  const maxima = prim.reduce('ReduceSum', prim.cast(atMax, dtype), [1], false);
+  const u = prim.add(one, rest);
+  const d = prim.sub(u, one);
+  const log1pRest = prim.where(
+    equal(d, zero),
+    rest,
+    prim.div(prim.mul(prim.unary('Log', u), rest), d),
+  );
+  const logSum = prim.where(
+    equal(maxima, one),
+    log1pRest,
+    prim.unary('Log', prim.add(maxima, rest)),
+  );
+  const labelShifted = graph.node1(
+    'GatherElements',
+    [shifted, prim.unsqueeze(labels, [1])],
+    { dtype, shape: [logits.shape[0], 1] },
+    { attributes: { axis: 1 } },
+  );
+  return prim.sub(logSum, prim.reduce('ReduceSum', labelShifted, [1], false));
 }
 
 /**
