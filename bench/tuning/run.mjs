@@ -22,7 +22,7 @@ import { benchCacheDir, peerPython } from '../peers.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const require = (await import('node:module')).createRequire(import.meta.url);
-const outDir = join(root, 'out', 'src', 'engine');
+const outDir = join(root, process.env.SMW_BUILD_OUT || 'out', 'src', 'engine');
 if (!existsSync(join(outDir, 'tuning', 'strategies', 'bayesian', 'index.js'))) {
   console.error('out/ is missing the strategies: run `npm run build` first.');
   process.exit(2);
