@@ -1,7 +1,8 @@
 // The webview panels in a real workbench: the tuning request editor validates as you type and
 // launches a local tuning job; its dashboard follows it to Completed; Stop from a dashboard;
-// a window reload restores the dashboard; a hand-broken request JSON opens with its error;
-// screenshots of the panels in the light and the dark theme; no CSP violation anywhere.
+// a window reload restores the dashboard; a hand-broken request JSON opens with its error; the
+// editor's worst-case cost and smart sifting's kept fraction, live; screenshots of the panels in
+// the light, dark and high-contrast themes; no CSP violation anywhere.
 import * as assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -253,6 +254,86 @@ test(
         (await dashboard.locator('body').getAttribute('class'))?.includes('vscode-dark'),
       );
       await session.screenshot('ui-panels-dashboard-dark');
+      assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
+    }),
+);
+
+test(
+  "the editor's worst-case cost and smart sifting's kept fraction, live; the panels in high contrast",
+  { timeout: 120_000 },
+  () =>
+    screenshotOnFailure('ui-panels-cost-sifting', async () => {
+      assert.ok(session, 'no workbench session');
+      const { page, workspace } = session;
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'SageMaker: Create Tuning Job...');
+      const editor = await findWebview(page, /^Tuning Request$/);
+      const cost = editor.locator('#cost-estimate');
+      const input = (field: string) => editor.locator(`[data-field="${field}"] input`);
+      // The new request: local:process on ml.m5.large, 20 jobs of at most 1 h, 2 at a time.
+      await waitForText(cost, /In flight at once: 2\.00 instance-hours/);
+      await waitForText(cost, /this machine \(local engine\): no charge/);
+      await waitForText(editor.locator('#instance-type-info'), /CPU only, 2 vCPU, 8 GiB/);
+
+      // On SageMaker: 20 instance-hours at the catalog's $0.115.
+      await input('trainingImage').fill('123456789012.dkr.ecr.us-east-1.amazonaws.com/t:1');
+      await waitForText(cost, /Worst-case cost: \$2\.30 - 20 instance-hours at \$0\.115\/hour/);
+      await input('instanceType').fill('ml.g5.xlarge');
+      await waitForText(editor.locator('#instance-type-info'), /1 x A10G \(24 GiB\)/);
+      await waitForText(cost, /Worst-case cost: \$28\.16/);
+      await input('instanceType').fill('ml.zz.unknown');
+      await waitForText(cost, /price unknown for ml\.zz\.unknown/);
+      await waitForText(editor.locator('#instance-type-info'), /not in the catalog/);
+
+      // A built-in algorithm: the Smart sifting section, its kept fraction as typed.
+      await input('trainingImage').fill('local:image-classification');
+      await input('trainingImage').press('Tab');
+      const beta = input('sift.sift_beta_value');
+      await beta.waitFor({ state: 'visible', timeout: 10_000 });
+      const kept = editor.locator('#sift-kept');
+      await waitForText(kept, /Sifting is off/);
+      await beta.fill('2');
+      await waitForText(kept, /Keeps ~33% of the samples \(1 \/ \(1 \+ 2\)\): ~67% fewer backward/);
+      await waitForText(editor.locator('#sift-advice'), /only pays where backward passes/);
+      await beta.fill('0');
+      await waitForText(
+        editor.locator('[data-field="sift.sift_beta_value"] .field-error'),
+        /sift_beta_value must be > 0/,
+      );
+      await input('sift.sift_delay').fill('-1');
+      await waitForText(
+        editor.locator('[data-field="sift.sift_delay"] .field-error'),
+        /sift_delay must be a whole number >= 0/,
+      );
+      await input('sift.sift_delay').fill('');
+      await beta.fill('1');
+      await waitForText(kept, /Keeps ~50%/);
+      await kept.scrollIntoViewIfNeeded();
+      await session.screenshot('ui-panels-editor-sifting');
+
+      const settingsFile = join(workspace.dir, '.vscode', 'settings.json');
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(
+        settingsFile,
+        JSON.stringify({ ...settings, 'workbench.colorTheme': 'Default High Contrast' }, null, 2),
+      );
+      await waitUntil(
+        'the webview follows the high-contrast theme',
+        async () =>
+          (await editor.locator('body').getAttribute('class'))?.includes('vscode-high-contrast'),
+        30_000,
+      );
+      await cost.scrollIntoViewIfNeeded();
+      await session.screenshot('ui-panels-editor-high-contrast');
+
+      const item = await findTreeItem(page, 'Tuning Jobs', /Tuning job ui-panels, Completed/);
+      await item.click();
+      const dashboard = await findWebview(page, 'Tuning: ui-panels', 30_000);
+      await webviewData(dashboard, 'render-ms');
+      await waitUntil('the dashboard is in high contrast', async () =>
+        (await dashboard.locator('body').getAttribute('class'))?.includes('vscode-high-contrast'),
+      );
+      await session.screenshot('ui-panels-dashboard-high-contrast');
       assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
     }),
 );

@@ -393,14 +393,21 @@ function algorithmSection(): HTMLElement[] {
       render();
     },
   );
+  const imageInput = textInput('Training image', d.trainingImage, (v) => (d.trainingImage = v));
+  // A typed image that makes the job a built-in algorithm's (or not) changes the form
+  // (the Smart sifting section): redrawn when the field is committed, not on each keystroke.
+  imageInput.addEventListener('change', () => {
+    if (builtinOf(d) !== builtin) render();
+  });
   return [
     h(
       'div',
       { class: 'grid' },
       field('algorithm', 'Algorithm', image),
-      textField(
+      field(
         'trainingImage',
         'Training image',
+        imageInput,
         'local:process runs your script; an ECR image URI runs on SageMaker',
       ),
     ),
@@ -870,6 +877,8 @@ function showFieldProblem(id: string, message: string | undefined): void {
 function showValidation(message: Extract<EditorOutbound, { type: 'validation' }>): void {
   problems = message.problems;
   applyProblems();
+  // An answer about an older form may name sift_* values since retyped: the local check wins.
+  refreshSifting?.();
   const placed = new Set(
     problems
       .filter((p) => form.querySelector(`[data-field="${CSS.escape(p.field)}"]`))
