@@ -749,7 +749,14 @@ function instanceTypeFields(): HTMLElement[] {
   });
   const typeField = field('instanceType', 'Instance type', text);
   typeField.insertBefore(hint, typeField.querySelector('.field-error'));
-  return [typeField, h('div', { class: 'field' }, h('label', null, 'Catalog'), catalog)];
+  text.setAttribute(
+    'aria-describedby',
+    `${text.getAttribute('aria-describedby')} instance-type-info`,
+  );
+  return [
+    typeField,
+    h('div', { class: 'field' }, h('label', { for: 'instance-type-catalog' }, 'Catalog'), catalog),
+  ];
 }
 
 function channelsSection(): HTMLElement[] {
