@@ -99,7 +99,13 @@ const heavy = [];
 const original = Module._load;
 Module._load = function (request, ...rest) {
   if (request === 'vscode') return vscode;
-  if (/onnxruntime|aws\.js$|@aws-sdk/.test(request)) heavy.push(request);
+  // What activation must not load: the bundles required on first use and what they hold.
+  if (
+    /onnxruntime|(aws|awsProfiles|datasets)\.js$|@aws-sdk|@smithy|csv-parse|pngjs|jpeg-js/.test(
+      request,
+    )
+  )
+    heavy.push(request);
   return original.call(this, request, ...rest);
 };
 
