@@ -18,7 +18,10 @@
 //   node bench/sifting/run.mjs [--seeds 3] [--epochs 5] [--betas 0.5,1,2,3] [--threads 1]
 //        [--hidden 1024] [--layers 2] [--batch 64]
 //        [--skip-designs] [--skip-light-top] [--datasets digits,spam] [--out bench/results/sifting.json]
+//        [--first-seed 0]
 //   node bench/sifting/run.mjs --summarize bench/results/sifting.json   (tables again, no training)
+//   node bench/sifting/run.mjs --merge a.json,b.json --out merged.json  (runs of several processes,
+//        e.g. one per seed with --first-seed, in one summary; designs from the first that has them)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -55,6 +58,7 @@ const option = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const seeds = Number(option('--seeds', '3'));
+const firstSeed = Number(option('--first-seed', '0'));
 const epochs = Number(option('--epochs', '5'));
 const betas = option('--betas', '0.5,1,2,3').split(',').map(Number);
 const threads = Number(option('--threads', '1')) || undefined;
@@ -88,6 +92,22 @@ const note = (line) => {
 };
 
 // ----------------------------------------------------------------------------- 1. designs
+const mergeFiles = option('--merge', undefined);
+if (mergeFiles) {
+  const parts = mergeFiles.split(',').map((file) => JSON.parse(readFileSync(file, 'utf8')));
+  const merged = { ...parts[0], runs: parts.flatMap((part) => part.runs) };
+  merged.designs = parts.find((part) => part.designs)?.designs ?? null;
+  merged.seeds = new Set(merged.runs.map((r) => r.seed)).size;
+  merged.mergedFrom = parts.map((part) => ({
+    date: part.date,
+    cpus: part.cpus,
+    cores: part.cores,
+  }));
+  summarize(merged);
+  writeFileSync(outFile, `${JSON.stringify(merged, null, 2)}\n`);
+  console.log(`\nwrote ${outFile}`);
+  process.exit(0);
+}
 if (summarizeOnly) {
   // Tables and goals again from an earlier run's JSON (no training).
   const earlier = JSON.parse(readFileSync(summarizeOnly, 'utf8'));
@@ -515,7 +535,7 @@ function summarize(results) {
         `| ${r.variant} | ${r.beta ?? '-'} | ${r.variant === 'off' ? '100%' : `${pct(r.keptFraction)} (${pct(r.expectedKeptFraction)})`} | ${(r.finalAccuracy * 100).toFixed(2)}% | ${r.variant === 'off' ? '-' : `${(r.accuracyDelta * 100).toFixed(2)}`} | ${r.perEpochSeconds.toFixed(2)} | ${r.variant === 'off' ? '-' : pct(r.savingWall)} | ${r.perEpochCpuSeconds.toFixed(2)} | ${r.variant === 'off' ? '-' : pct(r.savingCpu)} | ${r.variant === 'off' ? '-' : pct(r.savingCpuVsOwnDelayEpoch)} | ${r.variant === 'sift' ? pct(r.estimatedSaving) : '-'} | ${Math.round(r.backwardPasses)} | ${sec(r.timeToTargetSeconds)} | ${r.endToEndSeconds.toFixed(1)} |`,
       );
     }
-    console.log(JSON.stringify(results.goals[c.name]));
+    if (results.goals[c.name]) console.log(JSON.stringify(results.goals[c.name]));
   }
 }
 
@@ -595,7 +615,7 @@ const variants = [
   ...betas.map((b) => ['control', b]),
 ];
 for (const c of cases) {
-  for (let seed = 0; seed < seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     for (const [variant, beta] of variants) {
       console.log(`${c.name} seed ${seed}: ${variant}${beta === null ? '' : ` beta ${beta}`}`);
       const run = await runOne(c, variant, beta, seed);
@@ -614,7 +634,7 @@ if (digits && !flag('--skip-light-top')) {
     name: 'digits-light-top',
     top: { top_hidden_layers: '0', batch_size: TOP.batch_size },
   };
-  for (let seed = 0; seed < seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     for (const [variant, beta] of [
       ['off', null],
       ['sift', 1],

@@ -8,9 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const { TuningJobStore } = require(join(root, 'out/src/engine/store/tuningJobStore.js'));
-const { recordTuningJob, runTuningJob } = require(join(root, 'out/src/engine/tuning/tuner.js'));
-const { functionTrialExecutor } = require(join(root, 'out/src/engine/tuning/functionExecutor.js'));
+const { TuningJobStore } = require(
+  join(root, process.env.SMW_BUILD_OUT || 'out', 'src/engine/store/tuningJobStore.js'),
+);
+const { recordTuningJob, runTuningJob } = require(
+  join(root, process.env.SMW_BUILD_OUT || 'out', 'src/engine/tuning/tuner.js'),
+);
+const { functionTrialExecutor } = require(
+  join(root, process.env.SMW_BUILD_OUT || 'out', 'src/engine/tuning/functionExecutor.js'),
+);
 
 /** A CreateHyperParameterTuningJob request over a benchmark function's space. */
 export function tuningRequest(
