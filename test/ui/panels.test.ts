@@ -281,6 +281,19 @@ test(
       await input('instanceType').fill('ml.g5.xlarge');
       await waitForText(editor.locator('#instance-type-info'), /1 x A10G \(24 GiB\)/);
       await waitForText(cost, /Worst-case cost: \$28\.16/);
+      // Your own price, from the setting, applies to the open editor at once.
+      const settingsFile = join(workspace.dir, '.vscode', 'settings.json');
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(
+        settingsFile,
+        JSON.stringify(
+          { ...settings, 'sagemakerWorkbench.instancePrices': { 'ml.g5.xlarge': 1 } },
+          null,
+          2,
+        ),
+      );
+      await waitForText(cost, /Worst-case cost: \$20\.00 .*sagemakerWorkbench\.instancePrices/);
+      await waitForText(editor.locator('#instance-type-info'), /\$1\.00\/hour/);
       await input('instanceType').fill('ml.zz.unknown');
       await waitForText(cost, /price unknown for ml\.zz\.unknown/);
       await waitForText(editor.locator('#instance-type-info'), /not in the catalog/);
@@ -311,8 +324,6 @@ test(
       await kept.scrollIntoViewIfNeeded();
       await session.screenshot('ui-panels-editor-sifting');
 
-      const settingsFile = join(workspace.dir, '.vscode', 'settings.json');
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
       writeFileSync(
         settingsFile,
         JSON.stringify({ ...settings, 'workbench.colorTheme': 'Default High Contrast' }, null, 2),

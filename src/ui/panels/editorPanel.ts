@@ -135,7 +135,21 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
     super(host, panel, SPEC, 'Tuning Request');
     this.draft = templateDraft({ name: '', outputPath: '' });
     this.load(source);
+    // Prices are read when the estimate is made: a changed setting shows at once.
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration('sagemakerWorkbench.instancePrices')) return;
+        this.post({
+          type: 'instanceTypes',
+          instanceTypes: instanceTypeOptions(this.services.config.instancePrices),
+        });
+        this.queueValidation(this.lastSeq, this.draft);
+      }),
+    );
   }
+
+  /** The sequence number of the latest form the webview sent. */
+  private lastSeq = 0;
 
   get title(): string {
     return this.panel.title;
@@ -215,6 +229,7 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
         return;
       case 'changed':
         this.draft = message.draft;
+        this.lastSeq = message.seq;
         this.queueValidation(message.seq, message.draft);
         return;
       case 'save':

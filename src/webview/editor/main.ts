@@ -967,6 +967,12 @@ channel.onMessage((message) => {
       lastApplied = message.seq === Number.MAX_SAFE_INTEGER ? seq : message.seq;
       showValidation(message);
       return;
+    case 'instanceTypes':
+      instanceTypes = message.instanceTypes;
+      // The picker and the type's description show prices (the setting was changed elsewhere,
+      // so redrawing the form takes no focus from anyone).
+      render();
+      return;
     case 'patch':
       if (!draft) return;
       Object.assign(draft, message.patch);

@@ -156,6 +156,8 @@ export type EditorOutbound =
       requestJson: string;
     }
   | { type: 'patch'; patch: Partial<EditorDraft> }
+  /** The catalog again, after the sagemakerWorkbench.instancePrices setting changed. */
+  | { type: 'instanceTypes'; instanceTypes: InstanceTypeOption[] }
   | { type: 'saved'; file: string }
   | { type: 'launched'; name: string }
   | { type: 'failed'; message: string; field?: string };
