@@ -1,8 +1,8 @@
 /**
  * CreateTrainingJob requests for fine-tuning with a built-in algorithm, and for incremental
- * training from an earlier job's model: the same requests a user would write for
- * `smw create-training-job`, with channels as JumpStart's fine-tuning reads them (training,
- * optional validation, optional model - File mode, FullyReplicated).
+ * training from an earlier job's model (any image, on either backend): the same requests a
+ * user would write for `smw create-training-job`, with channels as JumpStart's fine-tuning
+ * reads them (training, optional validation, optional model - File mode, FullyReplicated).
  */
 import type { Channel, CreateTrainingJobRequest, DescribeTrainingJobResponse } from './types';
 import { LOCAL_ROLE_ARN, timestampedJobName } from './scriptJob';
@@ -13,6 +13,7 @@ import {
   type BuiltinAlgorithm,
 } from './builtinAlgorithms';
 import { validationError } from './errors';
+import { trainingRequestFromDescription } from './exportRequest';
 
 export interface FineTuneJobOptions {
   algorithm: BuiltinAlgorithm;
@@ -80,8 +81,17 @@ export function fineTuneJobRequest(options: FineTuneJobOptions): CreateTrainingJ
 }
 
 /**
- * Continues an earlier built-in job: same algorithm, backbone and hyperparameters, its
- * model.tar.gz as the `model` channel, and a dataset (the earlier training data unless given).
+ * Continues an earlier job: a new job with its settings - algorithm specification (image,
+ * input mode, metric definitions), hyperparameters, resources, role, output, channels,
+ * stopping condition, VPC... (the members of its description that CreateTrainingJob takes) -
+ * a new name, and its model.tar.gz as the `model` channel (File mode, FullyReplicated, as
+ * SageMaker's incremental training reads it). The data is the earlier job's unless a new
+ * `training` dataset is given (then the earlier validation channel is left out with it).
+ *
+ * A Stopped job that had a CheckpointConfig is resumed: the new job gets the same checkpoint
+ * S3Uri, which SageMaker copies into the container before it starts, so the training script
+ * (or the built-in algorithm) continues from its latest checkpoint. A Completed job's
+ * checkpoints are not passed on: resuming from its last one would train no further.
  */
 export function incrementalJobRequest(
   parent: DescribeTrainingJobResponse,
@@ -92,40 +102,57 @@ export function incrementalJobRequest(
     hyperParameters?: Record<string, string>;
   } = {},
 ): CreateTrainingJobRequest {
-  const algorithm = builtinAlgorithmOf(parent.AlgorithmSpecification);
-  if (!algorithm) {
-    throw validationError(
-      `${parent.TrainingJobName} ran ${parent.AlgorithmSpecification?.TrainingImage ?? 'an unknown image'}; incremental training continues ` +
-        'models of local:image-classification and local:text-classification.',
-    );
-  }
+  const name = parent.TrainingJobName ?? 'The job';
   if (parent.TrainingJobStatus !== 'Completed' && parent.TrainingJobStatus !== 'Stopped') {
     throw validationError(
-      `${parent.TrainingJobName} is ${parent.TrainingJobStatus}; only a Completed or Stopped job has a model to continue from.`,
+      `${name} is ${parent.TrainingJobStatus}; only a Completed or Stopped job has a model to continue from.`,
     );
   }
+  const resume = parent.TrainingJobStatus === 'Stopped' && !!parent.CheckpointConfig?.S3Uri;
   const artifact = parent.ModelArtifacts?.S3ModelArtifacts;
-  if (!artifact) throw validationError(`${parent.TrainingJobName} has no model artifact.`);
-  const parentChannel = (name: string) =>
-    parent.InputDataConfig?.find((c) => c.ChannelName === name)?.DataSource?.S3DataSource?.S3Uri;
-  const training = overrides.training ?? parentChannel('training');
-  if (!training)
-    throw validationError(`${parent.TrainingJobName} has no training channel; choose a dataset.`);
-  const validation =
-    overrides.validation ?? (overrides.training ? undefined : parentChannel('validation'));
-  const { ...hyperParameters } = parent.HyperParameters ?? {};
-  delete hyperParameters._tuning_objective_metric;
-  return fineTuneJobRequest({
-    algorithm,
-    training,
-    ...(validation ? { validation } : {}),
-    model: artifact,
-    hyperParameters: { ...hyperParameters, ...overrides.hyperParameters },
-    outputUri: parent.OutputDataConfig?.S3OutputPath ?? '',
-    jobName:
-      overrides.jobName ??
-      timestampedJobName(`${(parent.TrainingJobName ?? 'model').slice(0, 30)}-incr`),
-    trainingImage: parent.AlgorithmSpecification?.TrainingImage,
-    roleArn: parent.RoleArn,
-  });
+  if (!artifact && !resume) {
+    throw validationError(
+      `${name} has no model artifact${parent.TrainingJobStatus === 'Stopped' ? ' (it was stopped before writing one) and no checkpoints to resume from' : ''}.`,
+    );
+  }
+  const request = trainingRequestFromDescription(parent);
+  // The earlier run's experiment trial is not this one's.
+  delete request.ExperimentConfig;
+  if (!resume) delete request.CheckpointConfig;
+
+  const builtin = builtinAlgorithmOf(parent.AlgorithmSpecification) !== undefined;
+  let channels = (request.InputDataConfig ?? []).filter((c) => c.ChannelName !== 'model');
+  if (overrides.training) {
+    // The channel the data goes to: `training` (JumpStart's and the built-ins' name) or `train`.
+    const trainingName =
+      channels.find((c) => c.ChannelName === 'training' || c.ChannelName === 'train')
+        ?.ChannelName ?? 'training';
+    channels = channels.filter(
+      (c) => c.ChannelName !== trainingName && c.ChannelName !== 'validation',
+    );
+    channels.unshift(withUri(parent, trainingName, overrides.training));
+  } else if (builtin && !channels.some((c) => c.ChannelName === 'training')) {
+    throw validationError(`${name} has no training channel; choose a dataset.`);
+  }
+  if (overrides.validation) {
+    channels = channels.filter((c) => c.ChannelName !== 'validation');
+    channels.splice(1, 0, withUri(parent, 'validation', overrides.validation));
+  }
+  if (artifact) channels.push(channel('model', artifact));
+  request.InputDataConfig = channels;
+  request.TrainingJobName =
+    overrides.jobName ??
+    timestampedJobName(`${(parent.TrainingJobName ?? 'model').slice(0, 30)}-incr`);
+  request.HyperParameters = { ...request.HyperParameters, ...overrides.hyperParameters };
+  return request;
+}
+
+/** The earlier job's channel of that name (its options kept) reading `uri`, or a new one. */
+function withUri(parent: DescribeTrainingJobResponse, name: string, uri: string): Channel {
+  const earlier = parent.InputDataConfig?.find((c) => c.ChannelName === name);
+  const source = earlier?.DataSource?.S3DataSource;
+  if (!earlier || !source || source.S3DataType !== 'S3Prefix') return channel(name, uri);
+  const copy = structuredClone(earlier);
+  copy.DataSource!.S3DataSource!.S3Uri = uri;
+  return copy;
 }
