@@ -32,11 +32,16 @@ const common = {
 // does not parse it: what src/ui and src/backends load with require() from these modules is a
 // bundle of its own in dist/, required on first use.
 //   aws.js          the AWS SDK (most of the extension's code): the aws backend, SageMaker
-//                   models, S3 datasets
+//                   models, S3 datasets, and tar for packing a job's code folder
 //   awsProfiles.js  the shared config files' reader (the backend picker)
 //   datasets.js     the dataset readers (csv-parse, pngjs, jpeg-js): layout reports
 const LAZY_BUNDLES = {
-  aws: ['backends/aws/awsBackend', 'backends/aws/awsModels', 'backends/aws/s3/s3Datasets'],
+  aws: [
+    'backends/aws/awsBackend',
+    'backends/aws/awsModels',
+    'backends/aws/s3/s3Datasets',
+    'backends/aws/sourcePack',
+  ],
   awsProfiles: ['backends/aws/profiles'],
   datasets: ['engine/training/data/report'],
 };

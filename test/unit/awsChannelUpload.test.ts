@@ -3,16 +3,20 @@
  * uploaded to <output>/<job>/input/<channel>/, CreateTrainingJob (and
  * CreateHyperParameterTuningJob) receiving the S3 prefix, and nothing left behind when a
  * folder is missing, a destination is taken, the create fails or the upload is cancelled.
- * The planning and rewriting are pure and tested without moto too.
+ * A local code folder (sagemaker_submit_directory) packed into
+ * <output>/<job>/source/sourcedir.tar.gz and the hyperparameter rewritten to it; incremental
+ * training from a job on moto. The planning and rewriting are pure and tested without moto too.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as tar from 'tar';
 import {
   CreateBucketCommand,
+  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -20,6 +24,7 @@ import {
 import type {
   CreateHyperParameterTuningJobRequest,
   CreateTrainingJobRequest,
+  DescribeTrainingJobResponse,
 } from '@aws-sdk/client-sagemaker';
 import { AwsBackend } from '../../src/backends/aws/awsBackend';
 import { S3Datasets } from '../../src/backends/aws/s3/s3Datasets';
@@ -27,9 +32,14 @@ import {
   createTrainingJobWithUploads,
   createTuningJobWithUploads,
   planTrainingJobChannels,
+  planTrainingJobSource,
   planTuningJobChannels,
+  planTuningJobSources,
   rewriteChannels,
+  rewriteSources,
 } from '../../src/backends/aws/channelUpload';
+import { listSourceEntries, packSourceDir } from '../../src/backends/aws/sourcePack';
+import { incrementalJobRequest } from '../../src/model/fineTuneJob';
 import { applyTrainingJobDefaults } from '../../src/backends/aws/jobDefaults';
 import { OperationCancelledError, TransferRefusedError } from '../../src/backends/datasets';
 import { SageMakerError } from '../../src/model/errors';
@@ -319,15 +329,20 @@ test('training job: an invalid request is refused before uploading', { skip }, a
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const train = folder({ 'data.csv': 'a,b\n' });
   const { backend, store } = clients();
-  // Channels are uploaded; code (sagemaker_submit_directory) is not: refused up front.
+  // A script job written for the local engine still names local:process: refused up front,
+  // before its data or code is uploaded.
   const request = trainingRequest('j3', { training: fileUri(train) });
-  request.HyperParameters!.sagemaker_submit_directory = fileUri(train);
+  request.AlgorithmSpecification!.TrainingImage = 'local:process';
+  request.HyperParameters!.sagemaker_program = 'train.py';
+  request.HyperParameters!.sagemaker_submit_directory = fileUri(folder({ 'train.py': 'x' }));
   await assert.rejects(
     createTrainingJobWithUploads(backend, store, request),
     (err: unknown) =>
       err instanceof SageMakerError &&
       err.name === 'ValidationException' &&
-      /sagemaker_submit_directory is a file:\/\/ URI/.test(err.message),
+      /TrainingImage local:process runs only on the local backend; SageMaker needs a container image URI: for a script \(sagemaker_program\), a framework training image/.test(
+        err.message,
+      ),
   );
   assert.deepEqual(await keys(), []);
 });
@@ -421,3 +436,377 @@ test(
     );
   },
 );
+
+// ---------------------------------------------------------------------------------------
+// The job's code: a local sagemaker_submit_directory packed into sourcedir.tar.gz
+
+/** A script folder with what the archive leaves out. */
+function scriptFolder(): string {
+  const root = folder({
+    'train.py': 'print("loss=0.5")\n',
+    'lib/util.py': 'X = 1\n',
+    'lib/__pycache__/util.cpython-312.pyc': 'bytecode',
+    '__pycache__/train.cpython-312.pyc': 'bytecode',
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    'node_modules/left-pad/index.js': 'module.exports = 1;\n',
+    'requirements.txt': 'numpy\n',
+    '.env.example': 'A=1\n',
+  });
+  // A link to a file inside the folder is packed as that file.
+  symlinkSync(join(root, 'lib', 'util.py'), join(root, 'helpers.py'));
+  return root;
+}
+
+async function archiveEntries(file: string): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  await tar.t({ file, onReadEntry: (e) => entries.set(e.path, e.type) });
+  return entries;
+}
+
+function scriptRequest(name: string, code: string): CreateTrainingJobRequest {
+  const request = trainingRequest(name, { training: `s3://${BUCKET}/data/` });
+  request.HyperParameters = {
+    epochs: '2',
+    sagemaker_program: 'train.py',
+    sagemaker_submit_directory: code,
+  };
+  return request;
+}
+
+test('code plan: a file:// folder or a path goes to <output>/<job>/source/, rewritten JSON-encoded', () => {
+  const code = scriptFolder();
+  for (const value of [fileUri(code), code, JSON.stringify(fileUri(code))]) {
+    const request = scriptRequest('script-1', value);
+    const plan = planTrainingJobSource(request);
+    assert.deepEqual(
+      plan.map((p) => [p.field, p.folder, p.program, p.destination, p.archive]),
+      [
+        [
+          'HyperParameters.sagemaker_submit_directory',
+          code,
+          'train.py',
+          `s3://${BUCKET}/jobs/script-1/source/`,
+          `s3://${BUCKET}/jobs/script-1/source/sourcedir.tar.gz`,
+        ],
+      ],
+      value,
+    );
+    const sent = rewriteSources(request, plan);
+    // As the SageMaker Python SDK sends them; the training toolkit JSON-decodes both.
+    assert.deepEqual(sent.HyperParameters, {
+      epochs: '2',
+      sagemaker_program: '"train.py"',
+      sagemaker_submit_directory: `"s3://${BUCKET}/jobs/script-1/source/sourcedir.tar.gz"`,
+    });
+    assert.equal(request.HyperParameters?.sagemaker_submit_directory, value);
+  }
+  // Already in S3: nothing to do.
+  assert.deepEqual(
+    planTrainingJobSource(scriptRequest('s', `s3://${BUCKET}/code/sourcedir.tar.gz`)),
+    [],
+  );
+  const noProgram = scriptRequest('s', fileUri(code));
+  delete noProgram.HyperParameters!.sagemaker_program;
+  assert.throws(
+    () => planTrainingJobSource(noProgram),
+    /sagemaker_submit_directory is the local folder .* but sagemaker_program is missing/,
+  );
+  assert.throws(
+    () =>
+      planTrainingJobSource({
+        ...scriptRequest('s', fileUri(code)),
+        OutputDataConfig: { S3OutputPath: 'file:///tmp/out' },
+      }),
+    /packed and uploaded below the job's output prefix, but the output path is not in S3/,
+  );
+});
+
+test('code plan: tuning definitions, a shared folder packed once', () => {
+  const code = scriptFolder();
+  const request = tuningRequest('tune-code', `s3://${BUCKET}/data/`);
+  const definition = request.TrainingJobDefinition!;
+  delete request.TrainingJobDefinition;
+  const withCode = (name: string) => ({
+    ...definition,
+    DefinitionName: name,
+    StaticHyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: code },
+  });
+  request.TrainingJobDefinitions = [withCode('small'), withCode('large')];
+  const plan = planTuningJobSources(request);
+  assert.deepEqual(
+    plan.map((p) => [p.field, p.archive]),
+    [
+      [
+        'TrainingJobDefinitions[0].StaticHyperParameters.sagemaker_submit_directory',
+        `s3://${BUCKET}/tuning/tune-code/source/small/sourcedir.tar.gz`,
+      ],
+      [
+        'TrainingJobDefinitions[1].StaticHyperParameters.sagemaker_submit_directory',
+        `s3://${BUCKET}/tuning/tune-code/source/small/sourcedir.tar.gz`,
+      ],
+    ],
+  );
+  const sent = rewriteSources(request, plan);
+  assert.equal(
+    sent.TrainingJobDefinitions?.[1].StaticHyperParameters?.sagemaker_submit_directory,
+    `"s3://${BUCKET}/tuning/tune-code/source/small/sourcedir.tar.gz"`,
+  );
+});
+
+test('code archive: relative paths, .git, node_modules and __pycache__ left out, links inside followed', async () => {
+  const code = scriptFolder();
+  const packed = await packSourceDir(
+    code,
+    'HyperParameters.sagemaker_submit_directory',
+    'train.py',
+  );
+  try {
+    const entries = await archiveEntries(packed.file);
+    assert.deepEqual([...entries.keys()].map((p) => p.replace(/\/$/, '')).sort(), [
+      '.env.example',
+      'helpers.py',
+      'lib',
+      'lib/util.py',
+      'requirements.txt',
+      'train.py',
+    ]);
+    // The link is a regular file in the archive, never a link.
+    assert.equal(entries.get('helpers.py'), 'File');
+    assert.ok(![...entries.keys()].some((p) => p.startsWith('/') || p.includes('..')));
+  } finally {
+    await packed.dispose();
+  }
+
+  const escaping = scriptFolder();
+  const outside = folder({ 'secret.txt': 'x' });
+  symlinkSync(join(outside, 'secret.txt'), join(escaping, 'lib', 'secret.txt'));
+  await assert.rejects(
+    packSourceDir(escaping, 'f', 'train.py'),
+    /Cannot pack the code folder .*: lib\/secret\.txt is a symbolic link to .*secret\.txt, outside the folder/,
+  );
+  const loop = scriptFolder();
+  symlinkSync(loop, join(loop, 'lib', 'again'));
+  await assert.rejects(
+    listSourceEntries(loop),
+    /lib\/again is a symbolic link back to a folder that holds it/,
+  );
+  await assert.rejects(
+    packSourceDir(scriptFolder(), 'HyperParameters.sagemaker_submit_directory', 'missing.py'),
+    /sagemaker_program: "missing\.py" was not found in/,
+  );
+});
+
+test(
+  'script job: the code folder packed to <job>/source/sourcedir.tar.gz, CreateTrainingJob names it',
+  { skip },
+  async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const code = scriptFolder();
+    const train = folder({ 'data.csv': 'a,b\n' });
+    const { backend, store } = clients();
+    const request = scriptRequest('script-job', fileUri(code));
+    request.InputDataConfig = [channel('training', fileUri(train))];
+    const sent = await createTrainingJobWithUploads(backend, store, request);
+    assert.deepEqual(await keys(), [
+      'jobs/script-job/input/training/data.csv',
+      'jobs/script-job/source/sourcedir.tar.gz',
+    ]);
+    const job = await backend.describeTrainingJob({ TrainingJobName: 'script-job' });
+    assert.deepEqual(job.HyperParameters, {
+      epochs: '2',
+      sagemaker_program: '"train.py"',
+      sagemaker_submit_directory: `"s3://${BUCKET}/jobs/script-job/source/sourcedir.tar.gz"`,
+    });
+    assert.deepEqual(sent.HyperParameters, job.HyperParameters);
+    // The archive in S3, listed as the container would unpack it.
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'jobs/script-job/source/sourcedir.tar.gz' }),
+    );
+    const local = join(mkdtempSync(join(tmpdir(), 'smw-sourcedir-check-')), 'sourcedir.tar.gz');
+    writeFileSync(local, await object.Body!.transformToByteArray());
+    const entries = [...(await archiveEntries(local)).keys()].map((p) => p.replace(/\/$/, ''));
+    assert.deepEqual(entries.sort(), [
+      '.env.example',
+      'helpers.py',
+      'lib',
+      'lib/util.py',
+      'requirements.txt',
+      'train.py',
+    ]);
+  },
+);
+
+test('tuning job: a failed create removes the uploaded code and data', { skip }, async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const { backend, store } = clients();
+  // moto refuses a tuning job name in use (it lets training job names be reused).
+  await backend.createHyperParameterTuningJob(tuningRequest('taken', `s3://${BUCKET}/x/`));
+  const request = tuningRequest('taken', fileUri(folder({ 'data.csv': 'a,b\n' })));
+  request.TrainingJobDefinition!.StaticHyperParameters = {
+    sagemaker_program: 'train.py',
+    sagemaker_submit_directory: fileUri(scriptFolder()),
+  };
+  const progress: string[] = [];
+  await assert.rejects(
+    createTuningJobWithUploads(backend, store, request, {
+      onProgress: (p) => progress.push(`${p.index}/${p.count} ${p.channel.destination}`),
+    }),
+    (err: unknown) =>
+      err instanceof SageMakerError &&
+      err.name === 'ResourceInUse' &&
+      /The uploaded code and channel data was removed\./.test(err.message),
+  );
+  assert.ok(progress.includes(`2/2 s3://${BUCKET}/tuning/taken/source/`), progress.join());
+  assert.deepEqual(await keys(), []);
+});
+
+test(
+  'script job: an escaping link refuses the job before anything is uploaded',
+  { skip },
+  async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const code = scriptFolder();
+    symlinkSync(tmpdir(), join(code, 'tmp'));
+    const { backend, store } = clients();
+    await assert.rejects(
+      createTrainingJobWithUploads(backend, store, scriptRequest('escaping', fileUri(code))),
+      /tmp is a symbolic link to .*, outside the folder.*Nothing was uploaded\./,
+    );
+    assert.deepEqual(await keys(), []);
+    assert.equal((await backend.listTrainingJobs({})).TrainingJobSummaries?.length, 0);
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// Train Incrementally: a new job from an earlier one's description
+
+test(
+  'incremental: a job from a completed moto job has the model channel and the earlier settings',
+  { skip },
+  async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const { backend, store } = clients();
+    const first = trainingRequest('first-run', {
+      training: `s3://${BUCKET}/data/train/`,
+      validation: `s3://${BUCKET}/data/val/`,
+    });
+    first.AlgorithmSpecification!.MetricDefinitions = [{ Name: 'loss', Regex: 'loss=(\\S+)' }];
+    first.ResourceConfig = { InstanceType: 'ml.g5.2xlarge', InstanceCount: 2, VolumeSizeInGB: 50 };
+    first.HyperParameters = { epochs: '3', learning_rate: '0.01' };
+    first.CheckpointConfig = { S3Uri: `s3://${BUCKET}/checkpoints/first-run` };
+    await backend.createTrainingJob(first);
+    const parent = await backend.describeTrainingJob({ TrainingJobName: 'first-run' });
+    assert.equal(parent.TrainingJobStatus, 'Completed');
+    const artifact = parent.ModelArtifacts?.S3ModelArtifacts;
+    assert.ok(artifact);
+
+    const request = incrementalJobRequest(parent, {
+      jobName: 'first-run-incr',
+      hyperParameters: { epochs: '1' },
+    });
+    // As the launch does: the job defaults apply (the request's own values win).
+    const { request: prepared } = applyTrainingJobDefaults(request, {
+      roleArn: 'arn:aws:iam::123456789012:role/Other',
+      outputS3Uri: `s3://${BUCKET}/elsewhere`,
+      tags: { team: 'ml' },
+    });
+    await createTrainingJobWithUploads(backend, store, prepared);
+    const job = await backend.describeTrainingJob({ TrainingJobName: 'first-run-incr' });
+    assert.deepEqual(
+      job.InputDataConfig?.map((c) => c.ChannelName),
+      ['training', 'validation', 'model'],
+    );
+    const model = job.InputDataConfig?.find((c) => c.ChannelName === 'model');
+    assert.deepEqual(model?.DataSource?.S3DataSource, {
+      S3DataType: 'S3Prefix',
+      S3Uri: artifact,
+      S3DataDistributionType: 'FullyReplicated',
+    });
+    assert.equal(model?.InputMode, 'File');
+    assert.equal(job.AlgorithmSpecification?.TrainingImage, IMAGE);
+    assert.equal(job.AlgorithmSpecification?.TrainingInputMode, 'File');
+    assert.deepEqual(
+      job.AlgorithmSpecification?.MetricDefinitions,
+      parent.AlgorithmSpecification?.MetricDefinitions,
+    );
+    assert.deepEqual(job.HyperParameters, { epochs: '1', learning_rate: '0.01' });
+    assert.deepEqual(job.ResourceConfig, parent.ResourceConfig);
+    assert.equal(job.RoleArn, ROLE);
+    assert.deepEqual(job.OutputDataConfig, parent.OutputDataConfig);
+    assert.deepEqual(job.StoppingCondition, parent.StoppingCondition);
+    // A completed job's checkpoints are not resumed: its model channel is the starting point.
+    assert.equal(request.CheckpointConfig, undefined);
+
+    // Another dataset, a local folder: uploaded as the training channel, validation dropped.
+    const other = folder({ 'cats/1.jpg': 'x' });
+    const next = incrementalJobRequest(parent, {
+      jobName: 'first-run-incr-2',
+      training: fileUri(other),
+    });
+    await createTrainingJobWithUploads(backend, store, next);
+    const nextJob = await backend.describeTrainingJob({ TrainingJobName: 'first-run-incr-2' });
+    assert.deepEqual(
+      nextJob.InputDataConfig?.map((c) => [c.ChannelName, c.DataSource?.S3DataSource?.S3Uri]),
+      [
+        ['training', `s3://${BUCKET}/jobs/first-run-incr-2/input/training/`],
+        ['model', artifact],
+      ],
+    );
+  },
+);
+
+test('incremental: a stopped job with checkpoints is resumed from the same checkpoint URI', () => {
+  const parent: DescribeTrainingJobResponse = {
+    ...trainingRequest('stopped-run', { train: `s3://${BUCKET}/data/` }),
+    StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    TrainingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/stopped-run',
+    TrainingJobStatus: 'Stopped',
+    SecondaryStatus: 'Stopped',
+    CreationTime: new Date(),
+    CheckpointConfig: {
+      S3Uri: `s3://${BUCKET}/checkpoints/stopped-run`,
+      LocalPath: '/opt/ml/checkpoints',
+    },
+    ModelArtifacts: { S3ModelArtifacts: `s3://${BUCKET}/jobs/stopped-run/output/model.tar.gz` },
+    ExperimentConfig: { TrialName: 'earlier' },
+    HyperParameters: { epochs: '10', _tuning_objective_metric: 'loss' },
+  };
+  const request = incrementalJobRequest(parent, { jobName: 'resumed' });
+  assert.deepEqual(request.CheckpointConfig, parent.CheckpointConfig);
+  assert.equal(request.ExperimentConfig, undefined);
+  assert.deepEqual(request.HyperParameters, { epochs: '10' });
+  // A dataset given replaces the `train` channel, keeping its options.
+  const moved = incrementalJobRequest(parent, {
+    jobName: 'resumed',
+    training: `s3://${BUCKET}/new/`,
+  });
+  assert.deepEqual(
+    moved.InputDataConfig?.map((c) => [
+      c.ChannelName,
+      c.DataSource?.S3DataSource?.S3Uri,
+      c.InputMode,
+    ]),
+    [
+      ['train', `s3://${BUCKET}/new/`, 'File'],
+      ['model', parent.ModelArtifacts!.S3ModelArtifacts, 'File'],
+    ],
+  );
+  // Stopped before writing a model: resumed from the checkpoints alone, no model channel.
+  const early = incrementalJobRequest({ ...parent, ModelArtifacts: undefined }, { jobName: 'r2' });
+  assert.deepEqual(
+    early.InputDataConfig?.map((c) => c.ChannelName),
+    ['train'],
+  );
+  assert.throws(
+    () =>
+      incrementalJobRequest(
+        { ...parent, ModelArtifacts: undefined, CheckpointConfig: undefined },
+        { jobName: 'r3' },
+      ),
+    /stopped-run has no model artifact \(it was stopped before writing one\) and no checkpoints/,
+  );
+  assert.throws(
+    () => incrementalJobRequest({ ...parent, TrainingJobStatus: 'InProgress' }),
+    /stopped-run is InProgress; only a Completed or Stopped job/,
+  );
+});

@@ -489,11 +489,13 @@ function checkCreate(operation: OperationName, request: unknown): void {
       /(S3Uri|S3OutputPath|sagemaker_submit_directory)$/.test(path)
     ) {
       problems.push(
-        `${path} is a file:// URI, which only the local backend reads; SageMaker needs an s3:// URI (upload the folder to S3 first)`,
+        path.endsWith('sagemaker_submit_directory')
+          ? `${path} is a file:// URI, which only the local backend reads; SageMaker needs the s3:// URI of a sourcedir.tar.gz (a launch from the extension packs and uploads the folder)`
+          : `${path} is a file:// URI, which only the local backend reads; SageMaker needs an s3:// URI (upload the folder to S3 first)`,
       );
     } else if (value === LOCAL_PROCESS_IMAGE && path.endsWith('TrainingImage')) {
       problems.push(
-        `${path} ${LOCAL_PROCESS_IMAGE} runs only on the local backend; SageMaker needs a container image URI (e.g. an ECR image)`,
+        `${path} ${LOCAL_PROCESS_IMAGE} runs only on the local backend; SageMaker needs a container image URI: for a script (sagemaker_program), a framework training image (PyTorch, TensorFlow, scikit-learn...) that runs it, else your own ECR image`,
       );
     }
   });

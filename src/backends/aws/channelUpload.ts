@@ -9,8 +9,14 @@
  * each destination must be empty; the folders are uploaded one after another (the transfer
  * removes a failed or cancelled folder's objects itself, and the ones uploaded before it are
  * deleted here); the job is created last, and a failed create deletes the uploads too.
+ *
+ * A job's code goes the same way: a local `sagemaker_submit_directory` (a `file://` URI or an
+ * absolute path, as the local engine's script jobs have it) is packed into sourcedir.tar.gz,
+ * uploaded to `<output prefix>/<job>/source/`, and the hyperparameter set to that archive's
+ * S3 URI, as the SageMaker Python SDK does for a framework estimator.
  */
 import { stat } from 'node:fs/promises';
+import { posix, win32 } from 'node:path';
 import type {
   Channel,
   CreateHyperParameterTuningJobRequest,
@@ -18,10 +24,20 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { validationError } from '../../model/errors';
 import { localPathOf } from '../../engine/util/fileUri';
+import { decodeHyperParameter, PROGRAM_HP, SUBMIT_DIR_HP } from '../../engine/training/processSpec';
 import type { DatasetPage, TransferOptions, TransferResult } from '../datasets';
 import { TransferRefusedError } from '../datasets';
 import { withoutTrailingSlash } from './jobDefaults';
 import { parseS3Uri } from './s3/s3Uri';
+import type * as SourcePack from './sourcePack';
+
+// tar is loaded with the packer on first use (dist/aws.js), not at the extension's activation.
+const sourcePack = (): typeof SourcePack =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./sourcePack') as typeof SourcePack;
+
+/** The archive name SageMaker's framework containers download. */
+export const SOURCE_ARCHIVE = 'sourcedir.tar.gz';
 
 /** One channel whose data is a local folder, and where it goes. */
 export interface LocalChannel {
@@ -150,6 +166,126 @@ function planChannels(
   return planned;
 }
 
+/**
+ * A local code folder (`sagemaker_submit_directory`) and where its archive goes. As a
+ * LocalChannel its `folder` is what gets uploaded: the packed archive's folder once packed.
+ */
+export interface LocalSource extends LocalChannel {
+  /** The hyperparameters holding it, e.g. `TrainingJobDefinition.StaticHyperParameters`. */
+  hyperParametersField: string;
+  /** sagemaker_program, decoded. */
+  program: string;
+  /** `s3://bucket/prefix/<job>/source/sourcedir.tar.gz`. */
+  archive: string;
+}
+
+/** The local code folder of a CreateTrainingJob request, if it has one (pure). */
+export function planTrainingJobSource(request: CreateTrainingJobRequest): LocalSource[] {
+  const source = planSource(
+    request.HyperParameters,
+    'HyperParameters',
+    request.OutputDataConfig?.S3OutputPath,
+    request.TrainingJobName,
+  );
+  return source ? [source] : [];
+}
+
+/**
+ * The local code folders of a tuning request's definitions (their static hyperparameters),
+ * under the tuning job's name; with several definitions each below its DefinitionName, one
+ * folder shared by definitions packed once.
+ */
+export function planTuningJobSources(request: CreateHyperParameterTuningJobRequest): LocalSource[] {
+  const name = request.HyperParameterTuningJobName;
+  const planned: LocalSource[] = [];
+  const definition = request.TrainingJobDefinition;
+  const single = planSource(
+    definition?.StaticHyperParameters,
+    'TrainingJobDefinition.StaticHyperParameters',
+    definition?.OutputDataConfig?.S3OutputPath,
+    name,
+  );
+  if (single) planned.push(single);
+  const several = (request.TrainingJobDefinitions?.length ?? 0) > 1;
+  request.TrainingJobDefinitions?.forEach((d, i) => {
+    const source = planSource(
+      d.StaticHyperParameters,
+      `TrainingJobDefinitions[${i}].StaticHyperParameters`,
+      d.OutputDataConfig?.S3OutputPath,
+      name,
+      several ? (d.DefinitionName ?? `definition-${i + 1}`) : undefined,
+    );
+    if (!source) return;
+    const same = planned.find((p) => p.folder === source.folder);
+    planned.push(
+      same ? { ...source, destination: same.destination, archive: same.archive } : source,
+    );
+  });
+  return planned;
+}
+
+/** A `file://` URI or an absolute path (POSIX or Windows): what the local engine reads. */
+function isLocalLocation(value: string): boolean {
+  return value.startsWith('file://') || posix.isAbsolute(value) || win32.isAbsolute(value);
+}
+
+function planSource(
+  hyperParameters: Record<string, string> | undefined,
+  hyperParametersField: string,
+  outputPath: string | undefined,
+  jobName: string | undefined,
+  definition?: string,
+): LocalSource | undefined {
+  const raw = hyperParameters?.[SUBMIT_DIR_HP];
+  if (raw === undefined) return undefined;
+  const uri = decodeHyperParameter(raw).trim();
+  if (!isLocalLocation(uri)) return undefined;
+  const field = `${hyperParametersField}.${SUBMIT_DIR_HP}`;
+  const program = hyperParameters?.[PROGRAM_HP];
+  if (program === undefined || !decodeHyperParameter(program).trim()) {
+    throw validationError(
+      `${field} is the local folder ${uri} but ${PROGRAM_HP} is missing: set it to the script the container runs (e.g. "train.py").`,
+    );
+  }
+  if (!outputPath || !/^s3:\/\//i.test(outputPath)) {
+    throw validationError(
+      `${field} is the local folder ${uri}, which is packed and uploaded below the job's output prefix, but the output path is ${outputPath ? `not in S3 (${outputPath})` : 'missing'}: set sagemakerWorkbench.aws.outputS3Uri.`,
+    );
+  }
+  parseS3Uri(outputPath);
+  if (!jobName) throw validationError(`${field}: the job has no name to upload its code under.`);
+  const parts = [withoutTrailingSlash(outputPath), jobName, 'source'];
+  if (definition) parts.push(definition);
+  const destination = `${parts.join('/')}/`;
+  return {
+    field,
+    channelName: 'code',
+    uri,
+    folder: uri.startsWith('file://') ? localPathOf(uri, field) : uri,
+    destination,
+    hyperParametersField,
+    program: decodeHyperParameter(program).trim(),
+    archive: `${destination}${SOURCE_ARCHIVE}`,
+  };
+}
+
+/**
+ * The request with each planned code folder replaced by its archive's S3 URI (a copy). Both
+ * toolkit hyperparameters are JSON-encoded, as the SageMaker Python SDK sends them; the
+ * training toolkit decodes them (and the local engine reads either form).
+ */
+export function rewriteSources<T extends object>(request: T, plan: readonly LocalSource[]): T {
+  const copy = structuredClone(request);
+  for (const source of plan) {
+    const target = resolveField(copy, source.hyperParametersField) as
+      Record<string, string> | undefined;
+    if (!target) continue;
+    target[SUBMIT_DIR_HP] = JSON.stringify(source.archive);
+    target[PROGRAM_HP] = JSON.stringify(source.program);
+  }
+  return copy;
+}
+
 /** The request with each planned channel's S3Uri replaced by its destination (a copy). */
 export function rewriteChannels<T extends object>(request: T, plan: readonly LocalChannel[]): T {
   const copy = structuredClone(request);
@@ -263,8 +399,8 @@ export interface TuningJobCreator {
 }
 
 /**
- * Creates a training job whose local channels are uploaded first; resolves with the request
- * as sent. Without local channels it is a plain create.
+ * Creates a training job whose local channels (and local code folder, packed) are uploaded
+ * first; resolves with the request as sent. Without either it is a plain create.
  */
 export async function createTrainingJobWithUploads(
   backend: TrainingJobCreator,
@@ -273,10 +409,12 @@ export async function createTrainingJobWithUploads(
   options: ChannelUploadOptions = {},
 ): Promise<CreateTrainingJobRequest> {
   const plan = planTrainingJobChannels(request);
-  const sent = rewriteChannels(request, plan);
+  const sources = planTrainingJobSource(request);
+  const sent = rewriteSources(rewriteChannels(request, plan), sources);
   await createAfterUploads(
     store,
     plan,
+    sources,
     options,
     () => backend.validateTrainingJobRequest(sent),
     () => backend.createTrainingJob(sent),
@@ -292,10 +430,12 @@ export async function createTuningJobWithUploads(
   options: ChannelUploadOptions = {},
 ): Promise<CreateHyperParameterTuningJobRequest> {
   const plan = planTuningJobChannels(request);
-  const sent = rewriteChannels(request, plan);
+  const sources = planTuningJobSources(request);
+  const sent = rewriteSources(rewriteChannels(request, plan), sources);
   await createAfterUploads(
     store,
     plan,
+    sources,
     options,
     () => backend.validateHyperParameterTuningJobRequest(sent),
     () => backend.createHyperParameterTuningJob(sent),
@@ -306,24 +446,38 @@ export async function createTuningJobWithUploads(
 async function createAfterUploads(
   store: ChannelStore,
   plan: readonly LocalChannel[],
+  sources: readonly LocalSource[],
   options: ChannelUploadOptions,
   validate: () => Promise<void>,
   create: () => Promise<unknown>,
 ): Promise<void> {
-  if (plan.length === 0) {
+  if (plan.length === 0 && sources.length === 0) {
     await create();
     return;
   }
   await validate();
-  const uploaded = await uploadChannels(store, plan, options);
+  const packed: SourcePack.PackedSource[] = [];
   try {
-    await create();
-  } catch (err) {
-    const cleanup = await uploaded.rollback().then(
-      () => ' The uploaded channel data was removed.',
-      (cleanupErr: Error) => ` ${cleanupErr.message}`,
-    );
-    if (err instanceof Error) err.message += cleanup;
-    throw err;
+    // Each archive in a folder of its own, uploaded like a channel to <job>/source/.
+    const uploads: LocalChannel[] = [...plan];
+    for (const source of new Map(sources.map((s) => [s.destination, s])).values()) {
+      const archive = await sourcePack().packSourceDir(source.folder, source.field, source.program);
+      packed.push(archive);
+      uploads.push({ ...source, folder: archive.dir });
+    }
+    const uploaded = await uploadChannels(store, uploads, options);
+    try {
+      await create();
+    } catch (err) {
+      const cleanup = await uploaded.rollback().then(
+        () =>
+          ` The uploaded ${[sources.length ? 'code' : '', plan.length ? 'channel data' : ''].filter(Boolean).join(' and ')} was removed.`,
+        (cleanupErr: Error) => ` ${cleanupErr.message}`,
+      );
+      if (err instanceof Error) err.message += cleanup;
+      throw err;
+    }
+  } finally {
+    await Promise.all(packed.map((p) => p.dispose()));
   }
 }

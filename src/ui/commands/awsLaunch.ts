@@ -1,7 +1,8 @@
 /**
  * Creating jobs through the current backend, the way every launch in the extension does it.
  * On the aws backend the sagemakerWorkbench.aws.* defaults (role, output prefix, KMS keys,
- * VPC, tags) are applied first, and local `file://` channels are uploaded to the job's S3
+ * VPC, tags) are applied first, and local `file://` channels - and a local code folder
+ * (`sagemaker_submit_directory`), packed as sourcedir.tar.gz - are uploaded to the job's S3
  * prefix with a cancellable progress notification before the job is created. On the local
  * backend the request goes through unchanged.
  */
@@ -19,8 +20,11 @@ import {
   createTrainingJobWithUploads,
   createTuningJobWithUploads,
   planTrainingJobChannels,
+  planTrainingJobSource,
   planTuningJobChannels,
+  planTuningJobSources,
   rewriteChannels,
+  rewriteSources,
   type ChannelUploadOptions,
   type ChannelUploadProgress,
 } from '../../backends/aws/channelUpload';
@@ -38,11 +42,12 @@ export async function createTrainingJob(
     return request;
   }
   const prepared = withNotes(applyTrainingJobDefaults(request, services.config.awsJobDefaults));
-  if (planTrainingJobChannels(prepared).length === 0) {
+  const code = planTrainingJobSource(prepared).length > 0;
+  if (!code && planTrainingJobChannels(prepared).length === 0) {
     await backend.createTrainingJob(prepared);
     return prepared;
   }
-  return withUploadProgress(`Uploading the data of ${prepared.TrainingJobName}`, (options) =>
+  return withUploadProgress(uploadTitle(prepared.TrainingJobName, code), (options) =>
     createTrainingJobWithUploads(backend, s3DatasetsOf(services.datasets), prepared, options),
   );
 }
@@ -58,20 +63,24 @@ export async function createTuningJob(
     return request;
   }
   const prepared = withNotes(applyTuningJobDefaults(request, services.config.awsJobDefaults));
-  if (planTuningJobChannels(prepared).length === 0) {
+  const code = planTuningJobSources(prepared).length > 0;
+  if (!code && planTuningJobChannels(prepared).length === 0) {
     await backend.createHyperParameterTuningJob(prepared);
     return prepared;
   }
-  return withUploadProgress(
-    `Uploading the data of ${prepared.HyperParameterTuningJobName}`,
-    (options) =>
-      createTuningJobWithUploads(backend, s3DatasetsOf(services.datasets), prepared, options),
+  return withUploadProgress(uploadTitle(prepared.HyperParameterTuningJobName, code), (options) =>
+    createTuningJobWithUploads(backend, s3DatasetsOf(services.datasets), prepared, options),
   );
+}
+
+function uploadTitle(name: string | undefined, code: boolean): string {
+  return `Uploading the ${code ? 'code and data' : 'data'} of ${name}`;
 }
 
 /**
  * The backend's checks of a tuning request as it would be sent: on aws with the defaults
- * applied and local channels as their planned S3 prefixes (nothing is uploaded).
+ * applied, local channels as their planned S3 prefixes and a local code folder as its
+ * planned archive (nothing is packed or uploaded).
  */
 export async function validateTuningJob(
   services: Services,
@@ -84,7 +93,10 @@ export async function validateTuningJob(
   }
   const prepared = applyTuningJobDefaults(request, services.config.awsJobDefaults).request;
   await backend.validateHyperParameterTuningJobRequest(
-    rewriteChannels(prepared, planTuningJobChannels(prepared)),
+    rewriteSources(
+      rewriteChannels(prepared, planTuningJobChannels(prepared)),
+      planTuningJobSources(prepared),
+    ),
   );
 }
 
