@@ -314,6 +314,52 @@ export function buildProgram(distDir: string): Command {
       );
     });
 
+  program
+    .command('estimate-sifting')
+    .description(
+      "smart sifting's estimated saving before a run: profiles the trainable top a built-in algorithm job would build, with random features",
+    )
+    .addOption(
+      new Option('--algorithm <name>', 'the built-in algorithm')
+        .choices(['image-classification', 'text-classification'])
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--hyperparameters <json>',
+      "the job's hyperparameters: inline JSON or file://path.json (strings, as in a request)",
+      '{}',
+    )
+    .option('--beta <list>', 'betas to estimate at, comma-separated (default: sift_beta_value)')
+    .option('--classes <n>', 'classes of the head (default 10)', positiveInt('--classes'))
+    .action(
+      async (options: {
+        algorithm: string;
+        hyperparameters: string;
+        beta?: string;
+        classes?: number;
+      }) => {
+        const hyperParameters = readCliInputJson(options.hyperparameters);
+        const betas = options.beta?.split(',').map((b) => Number(b.trim()));
+        if (betas?.some((b) => !Number.isFinite(b)))
+          throw new CliError(
+            `--beta must be numbers separated by commas, got ${options.beta}`,
+            EXIT_USAGE,
+          );
+        // ONNX Runtime is loaded for this command only.
+        const { estimateSiftingForRequest } = await import('../engine/builtin/siftingEstimate.js');
+        const result = await estimateSiftingForRequest({
+          algorithm: options.algorithm,
+          hyperParameters,
+          ...(betas ? { betas } : {}),
+          ...(options.classes !== undefined ? { classes: options.classes } : {}),
+        });
+        if (!result.ok) throw new CliError(result.error, result.skipped ? EXIT_OTHER : EXIT_USAGE);
+        for (const estimate of result.estimates) process.stderr.write(`${estimate.message}\n`);
+        for (const note of result.notes) process.stderr.write(`Note: ${note}\n`);
+        print(result);
+      },
+    );
+
   addDatasetCommands(program, {
     backendOf,
     print,

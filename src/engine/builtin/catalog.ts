@@ -183,9 +183,7 @@ export function loadBundledBackbone(name: string, modelsDir = bundledModelsDir()
 export const BUNDLED_MODELS = ['glyph-cnn', 'wordvec-en'] as const;
 
 export function bundledBackboneNames(modelsDir = bundledModelsDir()): string[] {
-  return BUNDLED_MODELS.filter((name) =>
-    existsSync(join(modelsDir, name, 'model.json')),
-  );
+  return BUNDLED_MODELS.filter((name) => existsSync(join(modelsDir, name, 'model.json')));
 }
 
 export interface ResolveOptions {
@@ -249,18 +247,13 @@ export async function resolveBackbone(options: ResolveOptions): Promise<Backbone
   return backbone;
 }
 
-/** Downloads a catalog model once into the cache, verifying its sha256 before it is used. */
-export async function downloadCatalogEntry(
-  entry: CatalogEntry,
-  options: Pick<ResolveOptions, 'fetch' | 'log'> = {},
-  cacheDir = modelCacheDir(),
-): Promise<Backbone> {
-  const path = join(cacheDir, entry.name, `${entry.sha256.slice(0, 16)}.onnx`);
-  const backbone: Backbone = {
+/** A catalog model as a Backbone, at its place in the cache (downloaded or not). */
+export function catalogBackbone(entry: CatalogEntry, cacheDir = modelCacheDir()): Backbone {
+  return {
     name: entry.name,
     kind: entry.kind,
     description: entry.description,
-    path,
+    path: join(cacheDir, entry.name, `${entry.sha256.slice(0, 16)}.onnx`),
     inputName: entry.inputName,
     featureName: entry.featureName,
     featureSize: entry.featureSize,
@@ -268,6 +261,16 @@ export async function downloadCatalogEntry(
     sha256: entry.sha256,
     source: 'catalog',
   };
+}
+
+/** Downloads a catalog model once into the cache, verifying its sha256 before it is used. */
+export async function downloadCatalogEntry(
+  entry: CatalogEntry,
+  options: Pick<ResolveOptions, 'fetch' | 'log'> = {},
+  cacheDir = modelCacheDir(),
+): Promise<Backbone> {
+  const backbone = catalogBackbone(entry, cacheDir);
+  const path = backbone.path;
   if (existsSync(path) && (await sha256File(path)) === entry.sha256) return backbone;
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;

@@ -3,6 +3,9 @@
  *   runner.js training <store> <training-job-name>   one training job
  *   runner.js tuning <store> <tuning-job-name>       one tuning job's tuner
  *   runner.js algorithm <name>                       a built-in algorithm inside a training job
+ *   runner.js sifting-estimate [request-json]        smart sifting's profiled estimate before a
+ *                                                    run (request on stdin if not an argument;
+ *                                                    one JSON line out)
  */
 import { join } from 'node:path';
 import { runTrainingJob } from './runner';
@@ -21,9 +24,14 @@ if (kind === 'algorithm') {
     }
     process.exit(await runBuiltinAlgorithm(algorithm));
   });
+} else if (kind === 'sifting-estimate') {
+  // Loads onnxruntime, so the extension runs it here rather than in its own process.
+  void import('../builtin/siftingEstimate.js').then(async ({ siftingEstimateMain }) => {
+    process.exit(await siftingEstimateMain(storeRoot));
+  });
 } else if ((kind !== 'training' && kind !== 'tuning') || !storeRoot || !jobName) {
   process.stderr.write(
-    'usage: runner.js training|tuning <store-dir> <job-name> | runner.js algorithm <name>\n',
+    'usage: runner.js training|tuning <store-dir> <job-name> | runner.js algorithm <name> | runner.js sifting-estimate [request-json]\n',
   );
   process.exit(2);
 } else {
