@@ -46,6 +46,7 @@ import {
 import { warmStartRuleChecks } from './viewModels/warmStart';
 import { INSTANCE_PRICES_AS_OF } from '../../model/instanceTypes';
 import { DashboardPanel } from './dashboardPanel';
+import { SiftingEstimates } from './siftingEstimates';
 import { Panel, registerSerializer, type PanelHost, type PanelSpec } from './panelHost';
 
 const SPEC: PanelSpec<EditorInbound, EditorState> = {
@@ -74,6 +75,8 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
   private validating: Promise<void> | undefined;
   private nextValidation: { seq: number; draft: EditorDraft } | undefined;
   private parentCache = new Map<string, { at: number; parent: WarmStartParent | undefined }>();
+  /** Smart sifting's profiled estimates, each in a process of its own. */
+  private readonly siftingEstimates: SiftingEstimates;
 
   static register(services: Services, host: PanelHost): void {
     services.context.subscriptions.push(
@@ -134,6 +137,11 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
   ) {
     super(host, panel, SPEC, 'Tuning Request');
     this.draft = templateDraft({ name: '', outputPath: '' });
+    this.siftingEstimates = new SiftingEstimates(
+      join(services.context.asAbsolutePath('dist'), 'runner.js'),
+      (message) => this.post(message),
+    );
+    this.disposables.push(this.siftingEstimates);
     this.load(source);
     // Prices are read when the estimate is made: a changed setting shows at once.
     this.disposables.push(
@@ -255,6 +263,9 @@ export class TuningEditorPanel extends Panel<EditorInbound, EditorOutbound, Edit
         return;
       case 'chooseChannelFolder':
         await this.chooseChannelFolder(message.index);
+        return;
+      case 'estimateSifting':
+        this.siftingEstimates.request(message.seq, message.request);
         return;
       case 'chooseParents':
         this.draft = message.draft;

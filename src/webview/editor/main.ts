@@ -20,11 +20,17 @@ import type {
   InstanceTypeOption,
   RangeDraft,
 } from '../../ui/panels/protocol/editor';
-import { SCALING_TYPES, STRATEGIES } from '../../ui/panels/protocol/editor';
+import { SCALING_TYPES, siftingEstimateMessage, STRATEGIES } from '../../ui/panels/protocol/editor';
+import { validate } from '../../ui/panels/protocol/check';
+import type { SiftingEstimateResult } from '../../engine/builtin/siftingEstimateRequest';
+import { BUILTIN_IMAGES } from '../../model/builtinAlgorithms';
 import {
   SIFT_HYPERPARAMETERS,
+  siftingEstimateAsk,
+  siftingEstimateLines,
   siftingView,
   type SiftHyperParameter,
+  type SiftingEstimateAsk,
 } from '../../ui/panels/viewModels/sifting';
 
 const channel = connect<EditorInbound, EditorOutbound, EditorState>();
@@ -620,12 +626,18 @@ const SIFT_LABELS: Record<SiftHyperParameter, [string, string]> = {
 function siftingSection(builtin: BuiltinAlgorithmInfo): HTMLElement[] {
   const d = draft!;
   const summary = h('p', { class: 'sift-summary', id: 'sift-kept', role: 'status' });
+  const estimate = h('div', {
+    class: 'sift-estimate',
+    id: 'sift-estimate',
+    role: 'status',
+    'aria-live': 'polite',
+  });
   const advice = h('ul', { class: 'sift-advice', id: 'sift-advice', 'aria-label': 'Advice' });
   const rowOf = (name: string) => d.staticHyperParameters.findIndex((p) => p.name.trim() === name);
   const valueOf = (name: string) => d.staticHyperParameters[rowOf(name)]?.value ?? '';
   const update = () => {
     const tuned = d.ranges.find((r) => r.name.trim() === 'sift_beta_value');
-    const view = siftingView({
+    const input = {
       values: Object.fromEntries(d.staticHyperParameters.map((p) => [p.name.trim(), p.value])),
       defaults: builtin.defaults,
       ...(tuned
@@ -636,7 +648,19 @@ function siftingSection(builtin: BuiltinAlgorithmInfo): HTMLElement[] {
                 : { min: tuned.min, max: tuned.max },
           }
         : {}),
-    });
+    };
+    const view = siftingView(input);
+    const algorithm = BUILTIN_IMAGES[builtin.image];
+    scheduleEstimate(
+      algorithm
+        ? siftingEstimateAsk(
+            algorithm,
+            input,
+            d.ranges.map((r) => r.name),
+          )
+        : undefined,
+      estimate,
+    );
     summary.textContent = view.summary;
     summary.className = `sift-summary${view.state === 'invalid' ? ' error-text' : ''}`;
     replaceChildren(advice, ...view.advice.map((line) => h('li', null, line)));
@@ -690,11 +714,78 @@ function siftingSection(builtin: BuiltinAlgorithmInfo): HTMLElement[] {
       ),
     ),
     summary,
+    estimate,
     advice,
   ];
   update();
   refreshSifting = update;
   return elements;
+}
+
+/** Quiet time after the last change before the top is profiled (a profile takes seconds). */
+const ESTIMATE_DEBOUNCE_MS = 1000;
+/** The latest estimate asked for: its request (as JSON), its seq once sent, its answer. */
+let estimateAsked: { key: string; seq?: number; result?: SiftingEstimateResult } | undefined;
+// From the clock: a reloaded webview's asks never reuse the numbers of answers still on the way.
+let estimateSeq = Date.now();
+let estimateTimer: number | undefined;
+let siftEstimateBox: HTMLElement | undefined;
+let estimateTuned: readonly string[] = [];
+
+/**
+ * Smart sifting's profiled estimate for the options as they are: asked of the extension a
+ * second after the last change that alters it, one at a time; answers to older asks are dropped.
+ */
+function scheduleEstimate(ask: SiftingEstimateAsk | undefined, box: HTMLElement): void {
+  siftEstimateBox = box;
+  estimateTuned = ask?.tunedAtDefault ?? [];
+  const key = ask ? JSON.stringify(ask.request) : '';
+  if (key !== (estimateAsked?.key ?? '')) {
+    window.clearTimeout(estimateTimer);
+    estimateAsked = ask ? { key } : undefined;
+    if (ask) {
+      const asked = estimateAsked!;
+      estimateTimer = window.setTimeout(() => {
+        asked.seq = ++estimateSeq;
+        channel.post({ type: 'estimateSifting', seq: asked.seq, request: ask.request });
+      }, ESTIMATE_DEBOUNCE_MS);
+    }
+  }
+  paintEstimate();
+}
+
+function paintEstimate(): void {
+  const box = siftEstimateBox;
+  if (!box) return;
+  const asked = estimateAsked;
+  if (!asked) {
+    replaceChildren(box);
+    return;
+  }
+  if (!asked.result) {
+    replaceChildren(
+      box,
+      h('p', { class: 'muted' }, 'Estimating the saving per epoch (profiling the top here)...'),
+    );
+    return;
+  }
+  const tones = { plain: null, warning: 'warning-text', error: 'error-text', muted: 'muted' };
+  replaceChildren(
+    box,
+    ...siftingEstimateLines(asked.result, estimateTuned).map((line) =>
+      h('p', { class: tones[line.tone] }, line.text),
+    ),
+  );
+}
+
+function showSiftingEstimate(raw: unknown): void {
+  const checked = validate(siftingEstimateMessage, raw);
+  // Not the protocol's shape: ignored, as the extension ignores such messages.
+  if (!checked.ok) return;
+  // An answer for an ask since replaced is stale.
+  if (!estimateAsked || checked.value.seq !== estimateAsked.seq) return;
+  estimateAsked.result = checked.value.result;
+  paintEstimate();
 }
 
 // ------------------------------------------------------------------ instance type
@@ -966,6 +1057,9 @@ channel.onMessage((message) => {
       if (message.seq < lastApplied) return;
       lastApplied = message.seq === Number.MAX_SAFE_INTEGER ? seq : message.seq;
       showValidation(message);
+      return;
+    case 'siftingEstimate':
+      showSiftingEstimate(message);
       return;
     case 'instanceTypes':
       instanceTypes = message.instanceTypes;

@@ -5,16 +5,20 @@
  * and answers with the problems keyed by field, the worst-case compute and the warm-start
  * rules.
  */
+import type { SiftingEstimateResult } from '../../../engine/builtin/siftingEstimateRequest';
 import {
   array,
   bool,
+  isPlainObject,
   json,
   messages,
   num,
   object,
   oneOf,
   optional,
+  record,
   str,
+  type Check,
   type Infer,
 } from './check';
 
@@ -126,6 +130,54 @@ export interface BuiltinAlgorithmInfo {
   metrics: string[];
 }
 
+const BUILTIN_ALGORITHMS = ['image-classification', 'text-classification'] as const;
+
+/** What the webview asks smart sifting's profiled estimate for (siftingEstimateRequest.ts). */
+export const siftingEstimateDraft = object({
+  algorithm: oneOf(...BUILTIN_ALGORITHMS),
+  /** The static hyperparameters, as typed. */
+  hyperParameters: record(text, 200),
+  /** The chosen beta, or a tuned range's ends. */
+  betas: array(num({ min: 0 }), 8),
+});
+
+const betaEstimate = object({
+  beta: num(),
+  keptFraction: num(),
+  savingFraction: num(),
+  backwardShare: num(),
+  verdict: oneOf('worthwhile', 'small', 'negative'),
+  message: str(4000),
+});
+const estimated = object({
+  ok: bool,
+  algorithm: oneOf(...BUILTIN_ALGORITHMS),
+  backbone: text,
+  featureSize: num({ integer: true, min: 1 }),
+  classes: num({ integer: true, min: 1 }),
+  batchSize: num({ integer: true, min: 1 }),
+  trainableWeights: num({ integer: true, min: 0 }),
+  augmentation: oneOf('off', 'included', 'left-out'),
+  estimates: array(betaEstimate, 8),
+  notes: array(str(4000), 20),
+  seconds: num({ min: 0 }),
+});
+const notEstimated = object({ ok: bool, error: str(4000), skipped: optional(bool) });
+
+/** The answer, either shape (the webview checks it before showing it). */
+export const siftingEstimateResult = ((value: unknown, path: string) => {
+  if (!isPlainObject(value)) return `${path} should be an object`;
+  if (value.ok === true) return estimated(value, path);
+  if (value.ok === false) return notEstimated(value, path);
+  return `${path}.ok should be true or false`;
+}) as Check<SiftingEstimateResult>;
+
+export const siftingEstimateMessage = object({
+  type: oneOf('siftingEstimate'),
+  seq: num({ integer: true, min: 0 }),
+  result: siftingEstimateResult,
+});
+
 /** Extension -> webview. */
 export type EditorOutbound =
   | {
@@ -158,6 +210,8 @@ export type EditorOutbound =
   | { type: 'patch'; patch: Partial<EditorDraft> }
   /** The catalog again, after the sagemakerWorkbench.instancePrices setting changed. */
   | { type: 'instanceTypes'; instanceTypes: InstanceTypeOption[] }
+  /** Smart sifting's profiled estimate for the webview's `estimateSifting` of the same seq. */
+  | Infer<typeof siftingEstimateMessage>
   | { type: 'saved'; file: string }
   | { type: 'launched'; name: string }
   | { type: 'failed'; message: string; field?: string };
@@ -172,6 +226,7 @@ export const editorInbound = messages({
   chooseScript: {},
   chooseChannelFolder: { index: num({ integer: true, min: 0, max: 19 }) },
   chooseParents: { draft: editorDraft },
+  estimateSifting: { seq: num({ integer: true, min: 0 }), request: siftingEstimateDraft },
 });
 export type EditorInbound = Infer<typeof editorInbound>;
 

@@ -5,10 +5,16 @@
  * keystroke, the extension runs it again before saving or launching, and the fine-tune
  * command's input box uses its summary.
  *
- * The saving in time needs a profile of the actual top (estimateSiftingSaving, which the job
- * runs before its first epoch and logs); before a run only the rule of thumb is honest.
+ * The saving in time needs a profile of the top: the job profiles its own before its first
+ * epoch; the editor asks the extension for one on random features (siftingEstimateAsk, shown
+ * by siftingEstimateLines).
  */
-import { expectedKeptFraction } from '../../../engine/builtin/siftingAdvice';
+import { expectedKeptFraction, SMALL_SAVING } from '../../../engine/builtin/siftingAdvice';
+import type {
+  SiftingBetaEstimate,
+  SiftingEstimateAlgorithm,
+  SiftingEstimateResult,
+} from '../../../engine/builtin/siftingEstimateRequest';
 
 export const SIFT_HYPERPARAMETERS = [
   'sift_beta_value',
@@ -207,4 +213,109 @@ export function siftingInputMessage(
   const view = siftingView({ values, defaults });
   if (view.state !== 'on') return undefined;
   return `Smart sifting: ${view.summary} ${view.advice[0]}`;
+}
+
+// ------------------------------------------------------------------ the profiled estimate
+
+/** The hyperparameters the profiled estimate depends on (the top's shape, its step, its batches). */
+export const PROFILED_HYPERPARAMETERS = [
+  'backbone',
+  'batch_size',
+  'top_hidden_units',
+  'top_hidden_layers',
+  'train_only_top_layer',
+  'dropout_rate',
+  'optimizer',
+  'augmentation',
+] as const;
+
+export interface SiftingEstimateAsk {
+  request: {
+    algorithm: SiftingEstimateAlgorithm;
+    hyperParameters: Record<string, string>;
+    betas: number[];
+  };
+  /** Tuned hyperparameters the estimate takes at their static value or default instead. */
+  tunedAtDefault: string[];
+}
+
+/**
+ * What to ask the extension's profile for: the static hyperparameters (sift_* left out: the
+ * saving per epoch does not depend on them) and the chosen beta, or a tuned range's ends.
+ * Undefined when there is no valid beta.
+ */
+export function siftingEstimateAsk(
+  algorithm: SiftingEstimateAlgorithm,
+  input: SiftingInput,
+  tunedNames: readonly string[] = [],
+): SiftingEstimateAsk | undefined {
+  const view = siftingView(input);
+  let betas: number[];
+  if (view.state === 'on' && view.beta !== undefined) betas = [view.beta];
+  else if (view.state === 'tuned' && input.tuned) {
+    const valid = (
+      'values' in input.tuned ? input.tuned.values.split(',') : [input.tuned.min, input.tuned.max]
+    )
+      .map((v) => (v.trim() === '' ? Number.NaN : Number(v.trim())))
+      .filter((b) => Number.isFinite(b) && b > 0);
+    if (valid.length === 0) return undefined;
+    betas = [...new Set([Math.min(...valid), Math.max(...valid)])];
+  } else return undefined;
+  const hyperParameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.values)) {
+    const key = name.trim();
+    if (!key || value.trim() === '' || key.startsWith('sift_')) continue;
+    hyperParameters[key] = value;
+  }
+  const tuned = new Set(tunedNames.map((n) => n.trim()));
+  return {
+    request: { algorithm, hyperParameters, betas },
+    tunedAtDefault: PROFILED_HYPERPARAMETERS.filter((n) => tuned.has(n)),
+  };
+}
+
+export interface EstimateLine {
+  text: string;
+  tone: 'plain' | 'warning' | 'error' | 'muted';
+}
+
+/** The estimate as lines beside the sifting options: the saving per beta, the verdict, the notes. */
+export function siftingEstimateLines(
+  result: SiftingEstimateResult,
+  tunedAtDefault: readonly string[] = [],
+): EstimateLine[] {
+  if (!result.ok)
+    return [
+      result.skipped
+        ? { text: result.error, tone: 'muted' }
+        : { text: `Could not estimate the saving: ${result.error}`, tone: 'error' },
+    ];
+  const lines: EstimateLine[] = [];
+  for (const e of result.estimates) {
+    lines.push({
+      text: `Estimated saving per epoch at beta ${e.beta}: ${pct(e.savingFraction)} of training time (backward passes and updates are ${pct(e.backwardShare)} of a step on this machine).`,
+      tone: e.verdict === 'worthwhile' ? 'plain' : 'warning',
+    });
+  }
+  const worst = result.estimates.reduce<SiftingBetaEstimate | undefined>(
+    (w, e) => (!w || e.savingFraction < w.savingFraction ? e : w),
+    undefined,
+  );
+  if (worst?.verdict === 'negative')
+    lines.push({
+      text: `At beta ${worst.beta} sifting would make training SLOWER: scoring every sample costs more than the backward passes it skips. Leave sift_beta_value empty, or use a heavier top.`,
+      tone: 'warning',
+    });
+  else if (worst?.verdict === 'small')
+    lines.push({
+      text: `At beta ${worst.beta} sifting saves little (below ${pct(SMALL_SAVING)}): the backward passes it skips are a small part of the time here, and loss-based selection may cost accuracy.`,
+      tone: 'warning',
+    });
+  if (tunedAtDefault.length > 0)
+    lines.push({
+      text: `${tunedAtDefault.join(', ')} ${tunedAtDefault.length === 1 ? 'is' : 'are'} tuned: estimated at the static value or default.`,
+      tone: 'muted',
+    });
+  for (const note of result.notes) lines.push({ text: note, tone: 'muted' });
+  return lines;
 }
