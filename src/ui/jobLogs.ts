@@ -1,6 +1,8 @@
 /**
  * One output channel per training job, following its log while it runs: new text is read
- * from where the last read stopped whenever the store's watcher reports a change.
+ * from where the last read stopped whenever the backend reports a change. Changes are
+ * watched while any log is followed (output channels say nothing of being shown), which
+ * ends with the job.
  */
 import * as vscode from 'vscode';
 import { isTerminalStatus } from '../model/types';
@@ -16,6 +18,7 @@ interface FollowedLog {
 export class JobLogs implements vscode.Disposable {
   private readonly logs = new Map<string, FollowedLog>();
   private readonly subscription: vscode.Disposable;
+  private watch: vscode.Disposable | undefined;
 
   constructor(private readonly services: Services) {
     this.subscription = services.onDidChangeJobs(() => {
@@ -67,11 +70,22 @@ export class JobLogs implements vscode.Disposable {
       log.done = true;
     } finally {
       log.reading = false;
+      this.updateWatch();
+    }
+  }
+
+  private updateWatch(): void {
+    const following = [...this.logs.values()].some((l) => !l.done);
+    if (following && !this.watch) this.watch = this.services.watchJobs('job log');
+    else if (!following && this.watch) {
+      this.watch.dispose();
+      this.watch = undefined;
     }
   }
 
   dispose(): void {
     this.subscription.dispose();
+    this.watch?.dispose();
     for (const log of this.logs.values()) log.channel.dispose();
   }
 }

@@ -4,7 +4,9 @@
  * one. It polls every `activeMs` while any job is InProgress or Stopping, otherwise it starts
  * at `idleMs` and slows down by half each quiet poll up to `maxIdleMs`; after a failed poll
  * (throttling, network) it backs off exponentially up to `maxIdleMs`. It runs only while
- * someone listens, and its timers never keep the process alive.
+ * someone listens - no request before the first subscribe or after the last dispose - and its
+ * timers never keep the process alive. Watching again after a pause starts from a new
+ * baseline: what changed meanwhile is the new listener's to read, not a change to report.
  */
 
 export interface PollIntervals {
@@ -36,6 +38,8 @@ export class ChangePoller {
   private interval: number;
   private failures = 0;
   private polling = false;
+  /** Bumped when the last listener leaves, so a poll still in flight is ignored. */
+  private generation = 0;
 
   constructor(
     private readonly snapshot: () => Promise<Snapshot>,
@@ -55,7 +59,7 @@ export class ChangePoller {
         if (disposed) return;
         disposed = true;
         this.listeners.delete(listener);
-        if (this.listeners.size === 0) this.stop();
+        if (this.listeners.size === 0) this.pause();
       },
     };
   }
@@ -65,6 +69,15 @@ export class ChangePoller {
     this.interval = this.intervals.activeMs;
     this.emit();
     if (this.listeners.size > 0 && !this.polling) this.schedule(this.interval);
+  }
+
+  /** Nobody listens: no more polls, and the next subscribe takes a new baseline at once. */
+  private pause(): void {
+    this.stop();
+    this.generation++;
+    this.last = undefined;
+    this.failures = 0;
+    this.interval = this.intervals.activeMs;
   }
 
   private stop(): void {
@@ -92,9 +105,12 @@ export class ChangePoller {
     this.timer = undefined;
     if (this.listeners.size === 0) return;
     this.polling = true;
-    let next: number;
+    const generation = this.generation;
+    // Paused while this poll was out: a listener that came since takes a new baseline at once.
+    let next = 0;
     try {
       const { fingerprint, active } = await this.snapshot();
+      if (generation !== this.generation) return;
       this.failures = 0;
       const changed = this.last !== undefined && fingerprint !== this.last;
       this.last = fingerprint;
@@ -109,6 +125,7 @@ export class ChangePoller {
       next = this.interval;
       if (changed) this.emit();
     } catch {
+      if (generation !== this.generation) return;
       this.failures++;
       next = Math.min(
         this.intervals.maxIdleMs,
@@ -116,7 +133,7 @@ export class ChangePoller {
       );
     } finally {
       this.polling = false;
+      if (this.listeners.size > 0) this.schedule(next);
     }
-    if (this.listeners.size > 0) this.schedule(next);
   }
 }

@@ -328,7 +328,11 @@ export async function launchTrainingJob(
             /* the next change will try again */
           }
         };
-        const subscription = services.onDidChangeJobs(() => void check());
+        // The notification follows the job until it ends, views shown or not.
+        const subscription = vscode.Disposable.from(
+          services.watchJobs('training job notification'),
+          services.onDidChangeJobs(() => void check()),
+        );
         void check();
       }),
   );

@@ -214,7 +214,11 @@ function follow(
             /* the next change will try again */
           }
         };
-        const subscription = services.onDidChangeJobs(() => void check());
+        // The notification follows the job until it ends, views shown or not.
+        const subscription = vscode.Disposable.from(
+          services.watchJobs('tuning job notification'),
+          services.onDidChangeJobs(() => void check()),
+        );
         void check();
       }),
   );

@@ -161,6 +161,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelTreeNode> {
           tree.changed.fire();
         }
       }),
+      // Finished jobs add artifacts: watched while the view is shown.
+      services.watchJobsWhileVisible('Models view', () => view.visible, view.onDidChangeVisibility),
       services.onDidChangeJobs(() => tree.refresh()),
       jobs.onDidChangeRunningJobs(() => tree.refresh()),
     );

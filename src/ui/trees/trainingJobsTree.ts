@@ -1,8 +1,9 @@
 /**
  * The Training Jobs view: every job of the current backend, newest first, with a status
  * icon and a live description (status - elapsed - latest metric). It re-reads when the
- * store's watcher reports a change; while a job runs and the view is visible, a one-second
- * tick re-renders the running rows (elapsed time) without reading anything.
+ * backend reports a change, which it asks for only while visible; while a job runs and the
+ * view is visible, a one-second tick re-renders the running rows (elapsed time) without
+ * reading anything.
  */
 import * as vscode from 'vscode';
 import type {
@@ -148,6 +149,13 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TreeNode>, vsco
       tree.view,
       tree.runningChanged,
       tree.view.onDidChangeVisibility(() => tree.updateTicker()),
+      // Changes are watched only while the view is shown; VS Code re-reads a hidden view
+      // that was refreshed when it is shown again.
+      services.watchJobsWhileVisible(
+        'Training Jobs view',
+        () => tree.view?.visible ?? false,
+        tree.view.onDidChangeVisibility,
+      ),
       services.onDidChangeJobs(() => tree.refresh()),
       vscode.commands.registerCommand(COMMANDS.refreshTrainingJobs, () => tree.refresh()),
     );

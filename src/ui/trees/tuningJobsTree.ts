@@ -122,11 +122,17 @@ export class TuningJobsTree implements vscode.TreeDataProvider<TreeNode>, vscode
 
   static register(services: Services): TuningJobsTree {
     const tree = new TuningJobsTree(services);
+    const view = vscode.window.createTreeView(VIEWS.tuningJobs, {
+      treeDataProvider: tree,
+      showCollapseAll: true,
+    });
     tree.disposables.push(
-      vscode.window.createTreeView(VIEWS.tuningJobs, {
-        treeDataProvider: tree,
-        showCollapseAll: true,
-      }),
+      view,
+      services.watchJobsWhileVisible(
+        'Tuning Jobs view',
+        () => view.visible,
+        view.onDidChangeVisibility,
+      ),
       services.onDidChangeJobs(() => tree.changed.fire(undefined)),
       vscode.commands.registerCommand(COMMANDS.refreshTuningJobs, () =>
         tree.changed.fire(undefined),
