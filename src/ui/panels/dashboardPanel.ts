@@ -92,7 +92,15 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
     super(host, panel, SPEC, DashboardPanel.titleOf(state.tuningJobName));
     panel.title = DashboardPanel.titleOf(state.tuningJobName);
     this.disposables.push(
-      services.onDidChangeJobs(() => this.scheduleLoad()),
+      // Changes are watched while the panel is visible; being shown again reloads it.
+      services.watchJobsWhileVisible(
+        'tuning dashboard',
+        () => panel.visible,
+        panel.onDidChangeViewState,
+      ),
+      services.onDidChangeJobs(() => {
+        if (panel.visible) this.scheduleLoad();
+      }),
       panel.onDidChangeViewState(() => {
         if (panel.visible) this.scheduleLoad();
       }),

@@ -88,7 +88,20 @@ export class TrainingRunPanel extends Panel<
   ) {
     super(host, panel, SPEC, `Training: ${state.trainingJobName}`);
     panel.title = `Training: ${state.trainingJobName}`;
-    this.disposables.push(services.onDidChangeJobs(() => this.schedule()));
+    // Changes are watched while the panel is visible; being shown again reloads it.
+    this.disposables.push(
+      services.watchJobsWhileVisible(
+        'training run panel',
+        () => panel.visible,
+        panel.onDidChangeViewState,
+      ),
+      services.onDidChangeJobs(() => {
+        if (panel.visible) this.schedule();
+      }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.schedule();
+      }),
+    );
     this.schedule();
   }
 
