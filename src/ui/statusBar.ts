@@ -1,4 +1,9 @@
-/** A status-bar item while local training jobs run: how many, and the latest one's progress. */
+/**
+ * A status-bar item while local training jobs run: how many, and the latest one's progress.
+ * It shows what the Training Jobs view last read and holds no watch of its own: VS Code reads
+ * a tree only while it is visible, so on the aws backend a watch held here would poll with
+ * nobody reading the answer (the local file watcher runs anyway).
+ */
 import * as vscode from 'vscode';
 import { progressLine } from '../model/progress';
 import { VIEWS } from './commandIds';
