@@ -43,5 +43,14 @@ export const chromiumBin: string = process.env.SMW_CHROMIUM || '/usr/bin/chromiu
 /** Screenshots, logs and other artifacts (git-ignored). */
 export const testResultsDir: string = join(repoRoot, 'test-results');
 
-/** The compiled host-test entry point (test/host/index.ts -> out/test/host/index.js). */
-export const hostTestsEntry: string = join(repoRoot, 'out', 'test', 'host', 'index.js');
+/**
+ * The compiled host-test entry point (test/host/index.ts -> out/test/host/index.js), in
+ * SMW_BUILD_OUT's folder when the build was told to use another (as scripts/build.mjs is).
+ */
+export const hostTestsEntry: string = join(
+  repoRoot,
+  process.env.SMW_BUILD_OUT || 'out',
+  'test',
+  'host',
+  'index.js',
+);
