@@ -5,15 +5,19 @@
 //      Chromium): from the model message arriving in the webview to the end of the render, and to
 //      the next frame (goal: 200 ms).
 //   3. Panel open time in that VS Code: from the extension setting the panel's HTML to the first
-//      render with data, for each panel (goal: 500 ms).
+//      render with data, for each panel (goal: 500 ms), the panels opened in turn, and the same
+//      for an empty webview panel (bench/panels/floor, loaded beside the extension only here):
+//      the floor VS Code itself sets.
 //   4. Extension activation: dist/extension.js required and activate() called with a stand-in
 //      for the vscode module, in fresh processes (goal: 150 ms), and whether onnxruntime or the
 //      AWS SDK were loaded on the way (they must not be).
 // Needs `npm run build` (reads out/ and dist/) and, for 2 and 3, the UI test dependencies
 // (scripts/test-deps.sh). Writes bench/results/panels.json.
-//   node bench/panels/run.mjs [--jobs 500] [--runs 15] [--skip-ui]
+//   node bench/panels/run.mjs [--jobs 500] [--runs 15] [--skip-ui | --open-only] [--extension DIR]
+// --open-only measures only 3 and merges it into the existing bench/results/panels.json;
+// --extension DIR opens the panels of another checkout's build (before/after a change).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,6 +34,10 @@ const arg = (name, fallback) => {
 const JOBS = Number(arg('jobs', 500));
 const RUNS = Number(arg('runs', 15));
 const skipUi = process.argv.includes('--skip-ui');
+// Only the panels' open times (section 3), merged into the existing bench/results/panels.json.
+const openOnly = process.argv.includes('--open-only');
+// --extension DIR: open the panels of another checkout's build (e.g. the commit before a change).
+const extensionDir = arg('extension', root);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -130,7 +138,7 @@ if (!skipUi) {
   // Activation as VS Code itself reports it (Developer: Show Running Extensions), in fresh
   // windows: the SageMaker view is opened once the window's own start-up has settled.
   const activation = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < (openOnly ? 0 : 3); i++) {
     const session = await h.startWorkbenchSession({ label: 'bench-activation' });
     try {
       await new Promise((done) => setTimeout(done, 5000));
@@ -159,9 +167,14 @@ if (!skipUi) {
     'awk -v x="$2" -v y="$4" \'BEGIN { printf "score=%.4f\\n", (x - 3) ^ 2 + y / 10 }\'',
     '',
   ].join('\n');
+  const floorTrigger = join(mkdtempSync(join(tmpdir(), 'smw-bench-floor-')), 'open');
+  writeFileSync(floorTrigger, '');
   const session = await h.startWorkbenchSession({
     label: 'bench-panels',
     workspace: { files: { 'score.sh': SCORE_SH } },
+    extensionDevelopmentPath: extensionDir,
+    // The extension registers the empty webview panel's command (src/ui/panels/benchFloor.ts).
+    server: { env: { SMW_BENCH_PANELS: floorTrigger } },
   });
   try {
     const { page, workspace } = session;
@@ -210,55 +223,108 @@ if (!skipUi) {
     await h.openViewContainer(page, 'SageMaker');
     await h.findTreeItem(page, 'Tuning Jobs', /Tuning job bench-real, Completed/, 30_000);
 
-    const openTimes = { dashboard: [], trainingRun: [], editor: [], warmStart: [] };
-    const openParts = { dashboard: [], trainingRun: [], editor: [], warmStart: [] };
-    const OPEN_RUNS = Math.min(RUNS, 7);
-    const open = async (panel, command, pick, title) => {
-      for (let i = 0; i < OPEN_RUNS; i++) {
-        await h.runCommand(page, 'View: Close All Editors');
-        await h.runCommand(page, command);
-        if (pick) await h.pickQuickPickItem(page, pick);
-        const frame = await h.findWebview(page, title, 30_000);
-        openTimes[panel].push(Number(await h.webviewData(frame, 'open-ms', 30_000)));
-        const body = frame.locator('body');
-        const read = async (name) => Number(await body.getAttribute(`data-${name}`));
-        openParts[panel].push([
-          await read('document-ms'),
-          await read('document-arrived-ms'),
-          await read('script-ms'),
-          await read('init-ms'),
-          await read('data-ms'),
-        ]);
-      }
+    // Each round opens every panel once, in turn, and an empty webview panel (the panels' CSP, a
+    // stamp, a ready -> reply round trip; src/ui/panels/benchFloor.ts, opened when the bench
+    // touches the SMW_BENCH_PANELS file): what VS Code itself takes. The first round is not
+    // counted: the window's first webview skips a wait every later one has.
+    const panels = {
+      floor: [undefined, undefined, 'Empty webview'],
+      dashboard: ['SageMaker: Open Tuning Dashboard', 'bench-real', 'Tuning: bench-real'],
+      trainingRun: ['SageMaker: Open Training Run', /^bench-real-001/, /^Training: bench-real-001/],
+      editor: ['SageMaker: Create Tuning Job...', undefined, 'Tuning Request'],
+      warmStart: ['SageMaker: Warm Start a Tuning Job...', undefined, 'Warm Start'],
     };
-    await open('dashboard', 'SageMaker: Open Tuning Dashboard', 'bench-real', 'Tuning: bench-real');
-    await open(
-      'trainingRun',
-      'SageMaker: Open Training Run',
-      /^bench-real-001/,
-      /^Training: bench-real-001/,
-    );
-    await open('editor', 'SageMaker: Create Tuning Job...', undefined, 'Tuning Request');
-    await open('warmStart', 'SageMaker: Warm Start a Tuning Job...', undefined, 'Warm Start');
+    const PARTS = [
+      ['documentStarted', 'document-ms'],
+      ['documentArrived', 'document-arrived-ms'],
+      ['htmlStarted', 'html-ms'],
+      ['scriptStarted', 'script-ms'],
+      ['pageBuilt', 'init-ms'],
+      ['loaded', 'load-ms'],
+      ['dataArrived', 'data-ms'],
+      ['scriptFetched', 'resource:.js'],
+      ['fontFetched', 'resource:codicon.ttf'],
+    ];
+    const openTimes = Object.fromEntries(Object.keys(panels).map((k) => [k, []]));
+    const openParts = Object.fromEntries(Object.keys(panels).map((k) => [k, []]));
+    const OPEN_RUNS = Math.min(RUNS, 7);
+    for (let round = 0; round <= OPEN_RUNS; round++) {
+      for (const [panel, [command, pick, title]] of Object.entries(panels)) {
+        await h.runCommand(page, 'View: Close All Editors');
+        let frame;
+        if (panel === 'floor') {
+          writeFileSync(floorTrigger, String(Date.now()));
+          frame = await h.findWebview(page, title, 30_000);
+        } else {
+          await h.runCommand(page, command);
+          if (pick) await h.pickQuickPickItem(page, pick);
+          frame = await h.findWebview(page, title, 30_000);
+        }
+        const openMs = Number(await h.webviewData(frame, 'open-ms', 30_000));
+        const body = frame.locator('body');
+        const parts = [];
+        // When the script and the codicon font had been fetched (resource timing).
+        const fetched = await frame.evaluate(() => {
+          const created = Number(document.body.dataset.createdAt);
+          return performance
+            .getEntriesByType('resource')
+            .map((r) => [
+              new URL(r.name).pathname,
+              Math.round(performance.timeOrigin + r.responseEnd - created),
+            ]);
+        });
+        for (const [, name] of PARTS) {
+          if (name.startsWith('resource:')) {
+            const found = fetched.find(([path]) => path.endsWith(name.slice('resource:'.length)));
+            parts.push(found?.[1]);
+            continue;
+          }
+          const value = await body.getAttribute(`data-${name}`);
+          parts.push(value === null ? undefined : Number(value));
+        }
+        if (round === 0) {
+          results.openFirstWebviewMs ??= { panel, openMs, parts: parts };
+          continue;
+        }
+        openTimes[panel].push(openMs);
+        openParts[panel].push(parts);
+      }
+    }
     results.openMs = Object.fromEntries(Object.entries(openTimes).map(([k, v]) => [k, stats(v)]));
-    // The panel's own part: from its HTML having arrived in the webview to the first render.
+    // The panel's own part: from its HTML starting in the webview (the first stamp in <head>;
+    // when the HTML has none, the webview's document arriving) to the first render with data.
     results.openOwnMs = Object.fromEntries(
       Object.entries(openTimes).map(([k, v]) => [
         k,
-        stats(v.map((ms, i) => ms - openParts[k][i][1])),
+        stats(v.map((ms, i) => ms - (openParts[k][i][2] ?? openParts[k][i][1]))),
       ]),
     );
-    // Where the open time goes: the webview's document starting, our script running, data arriving.
+    // Where the open time goes: the webview's document starting and arriving, our HTML starting,
+    // our script running, the page built, data arriving (medians, ms after the HTML was set).
     results.openParts = Object.fromEntries(
       Object.entries(openParts).map(([k, v]) => [
         k,
         Object.fromEntries(
-          ['documentStarted', 'documentArrived', 'scriptStarted', 'pageBuilt', 'dataArrived'].map(
-            (name, i) => [name, round(median(v.map((p) => p[i])))],
-          ),
+          PARTS.flatMap(([name], i) => {
+            const xs = v.map((p) => p[i]).filter((x) => x !== undefined);
+            return xs.length ? [[name, round(median(xs))]] : [];
+          }),
         ),
       ]),
     );
+    if (openOnly) {
+      await session.close();
+      const file = join(root, 'bench/results/panels.json');
+      const previous = JSON.parse(readFileSync(file, 'utf8'));
+      for (const key of ['openMs', 'openOwnMs', 'openParts', 'openFirstWebviewMs'])
+        previous[key] = results[key];
+      writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
+      for (const [panel, s] of Object.entries(results.openMs))
+        process.stdout.write(
+          `${panel.padEnd(12)} open ${s.median} (p95 ${s.p95}), own ${results.openOwnMs[panel].median}: ${JSON.stringify(results.openParts[panel])}\n`,
+        );
+      process.exit(0);
+    }
 
     // 500 jobs into the open dashboard: the model message as the extension posts it.
     await h.runCommand(page, 'View: Close All Editors');
@@ -364,13 +430,15 @@ for (const [panel, s] of Object.entries(results.openMs ?? {})) {
   const own = results.openOwnMs[panel];
   rows.push(
     [
-      `Open ${panel}: HTML set to first render with data`,
+      panel === 'floor'
+        ? 'Open an empty webview (VS Code alone): HTML set to reply received'
+        : `Open ${panel}: HTML set to first render with data`,
       s.median,
       s.p95,
       `500: ${goal(s.median, 500)}`,
     ],
     [
-      `... of which after the webview's document arrived`,
+      `... of which after the HTML started in the webview`,
       own.median,
       own.p95,
       `500: ${goal(own.median, 500)}`,

@@ -133,7 +133,7 @@ test('a message that fails the protocol is not returned, and the rejection is lo
   assert.ok(logged[1].length < 700);
 });
 
-test('panel HTML: strict CSP, one nonce on the only script, no inline code or style', () => {
+test('panel HTML: strict CSP, the nonce on both scripts, no inline handler or style', () => {
   const nonce = makeNonce();
   assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/);
   assert.notEqual(makeNonce(), nonce);
@@ -151,9 +151,12 @@ test('panel HTML: strict CSP, one nonce on the only script, no inline code or st
     `default-src 'none'; script-src 'nonce-${nonce}'; style-src https://webview.example; font-src https://webview.example; img-src https://webview.example data:`,
   );
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+  // The open-time stamp first in <head>, the panel's script last: both with the nonce.
   const scripts = [...html.matchAll(/<script([^>]*)>/g)];
-  assert.equal(scripts.length, 1);
-  assert.match(scripts[0][1], new RegExp(`nonce="${nonce.replace(/[+/]/g, '\\$&')}"`));
+  assert.equal(scripts.length, 2);
+  for (const script of scripts)
+    assert.match(script[1], new RegExp(`nonce="${nonce.replace(/[+/]/g, '\\$&')}"`));
+  assert.match(scripts[1][1], /src="https:\/\/webview\.example\/dist\/webview\/dashboard\.js"/);
   assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
   assert.match(html, /<title>Tuning: &lt;job&gt;<\/title>/);
 });

@@ -1,5 +1,6 @@
 /** Every webview panel and the commands that open them, registered from `activate`. */
 import type { Services } from '../services';
+import { registerBenchFloor } from './benchFloor';
 import { DashboardPanel } from './dashboardPanel';
 import { TuningEditorPanel } from './editorPanel';
 import { registerExportCommands } from './exportCommands';
@@ -21,5 +22,7 @@ export function registerPanels(services: Services): PanelHost {
   );
   TrainingRunPanel.register(services, host);
   registerExportCommands(services);
+  const benchFloor = registerBenchFloor();
+  if (benchFloor) services.context.subscriptions.push(benchFloor);
   return host;
 }

@@ -27,6 +27,11 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/**
+ * The panel's HTML. Its first script only stamps when the HTML started in the webview
+ * (html[data-head-at], for the open-time breakdown in shared/timing.ts); the panel's own script
+ * comes last.
+ */
 export function panelHtml(options: {
   cspSource: string;
   nonce: string;
@@ -43,6 +48,7 @@ export function panelHtml(options: {
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(options.cspSource, nonce)}">
+<script nonce="${nonce}">document.documentElement.dataset.headAt = String(Date.now());</script>
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(options.title)}</title>
 <link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
