@@ -283,7 +283,11 @@ if (!skipUi) {
           parts.push(value === null ? undefined : Number(value));
         }
         if (round === 0) {
-          results.openFirstWebviewMs ??= { panel, openMs, parts: parts };
+          results.openFirstWebviewMs ??= {
+            panel,
+            openMs,
+            ...Object.fromEntries(PARTS.map(([key], i) => [key, parts[i]])),
+          };
           continue;
         }
         openTimes[panel].push(openMs);
