@@ -4,10 +4,30 @@
  * `motoAvailable()` says whether moto_server is on PATH; tests skip with a notice when not.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Credentials moto accepts (any will do); never real ones. */
 export const DUMMY_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+
+/**
+ * Dummy credentials only, and nothing read from the user's ~/.aws or AWS_* variables: every
+ * AWS_* variable is removed and the shared files point into a fresh temporary folder, which
+ * is returned.
+ */
+export function isolateAwsEnvironment(prefix: string): string {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+  Object.assign(process.env, DUMMY_CREDENTIALS, {
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  return home;
+}
 
 let available: boolean | undefined;
 

@@ -43,19 +43,17 @@ import { incrementalJobRequest } from '../../src/model/fineTuneJob';
 import { applyTrainingJobDefaults } from '../../src/backends/aws/jobDefaults';
 import { OperationCancelledError, TransferRefusedError } from '../../src/backends/datasets';
 import { SageMakerError } from '../../src/model/errors';
-import { DUMMY_CREDENTIALS, MOTO_SKIP_REASON, MotoServer, motoAvailable } from '../moto/motoServer';
+import {
+  isolateAwsEnvironment,
+  MOTO_SKIP_REASON,
+  MotoServer,
+  motoAvailable,
+} from '../moto/motoServer';
 
 const skip = motoAvailable() ? false : MOTO_SKIP_REASON;
 if (skip) process.stderr.write(`# skipping the moto tests of channel uploads: ${skip}\n`);
 
-const home = mkdtempSync(join(tmpdir(), 'smw-channels-'));
-for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
-Object.assign(process.env, DUMMY_CREDENTIALS, {
-  AWS_CONFIG_FILE: join(home, 'config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-});
+isolateAwsEnvironment('smw-channels-');
 
 const REGION = 'us-east-1';
 const BUCKET = 'ml-bucket';

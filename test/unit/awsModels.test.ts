@@ -17,19 +17,17 @@ import { AwsBackend } from '../../src/backends/aws/awsBackend';
 import { createModelsBackend } from '../../src/backends/createDatasets';
 import { SageMakerError } from '../../src/model/errors';
 import type { CreateTrainingJobRequest } from '../../src/model/types';
-import { DUMMY_CREDENTIALS, MOTO_SKIP_REASON, MotoServer, motoAvailable } from '../moto/motoServer';
+import {
+  isolateAwsEnvironment,
+  MOTO_SKIP_REASON,
+  MotoServer,
+  motoAvailable,
+} from '../moto/motoServer';
 
 const skip = motoAvailable() ? false : MOTO_SKIP_REASON;
 if (skip) process.stderr.write(`# skipping the moto tests of aws models: ${skip}\n`);
 
-const home = mkdtempSync(join(tmpdir(), 'smw-models-'));
-for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
-Object.assign(process.env, DUMMY_CREDENTIALS, {
-  AWS_CONFIG_FILE: join(home, 'config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-});
+isolateAwsEnvironment('smw-models-');
 
 const REGION = 'us-east-1';
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1.0';
