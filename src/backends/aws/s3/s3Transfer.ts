@@ -98,20 +98,8 @@ export async function uploadFolder(
 
   // What is there already (this also finds the bucket's region before the first upload).
   const existing = new Set<string>();
-  for await (const page of access.pages(
-    'ListObjectsV2',
-    { bucket, key: prefix },
-    (client, signal) =>
-      paginateListObjectsV2(
-        { client, pageSize: 1000 },
-        { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) },
-        sendOptions(signal),
-      ),
-    options.signal,
-  )) {
-    for (const object of (page as ListObjectsV2CommandOutput).Contents ?? [])
-      if (object.Key) existing.add(object.Key);
-  }
+  for await (const object of objectsBelow(access, bucket, prefix, options.signal))
+    if (object.Key) existing.add(object.Key);
   const conflicts = files.filter((f) => existing.has(prefix + f.relative));
   if (conflicts.length > 0 && !options.overwrite) {
     throw new TransferRefusedError(
@@ -231,6 +219,27 @@ async function walkFolder(root: string): Promise<{ files: LocalFile[]; skipped: 
   return { files, skipped };
 }
 
+/** Every object below `prefix` (the whole bucket when empty), pages of 1000, in key order. */
+async function* objectsBelow(
+  access: S3Access,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+): AsyncGenerator<NonNullable<ListObjectsV2CommandOutput['Contents']>[number]> {
+  for await (const page of access.pages(
+    'ListObjectsV2',
+    { bucket, key: prefix },
+    (client, abortSignal) =>
+      paginateListObjectsV2(
+        { client, pageSize: 1000 },
+        { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) },
+        sendOptions(abortSignal),
+      ),
+    signal,
+  ))
+    yield* (page as ListObjectsV2CommandOutput).Contents ?? [];
+}
+
 /**
  * Deletes every object below a prefix (a rollback of uploads made under a fresh prefix);
  * returns the keys that could not be deleted.
@@ -239,19 +248,8 @@ export async function deletePrefix(access: S3Access, uri: string): Promise<strin
   const { bucket, key } = parseS3Uri(uri);
   const prefix = asFolderPrefix(key);
   const keys: string[] = [];
-  for await (const page of access.pages(
-    'ListObjectsV2',
-    { bucket, key: prefix },
-    (client, signal) =>
-      paginateListObjectsV2(
-        { client, pageSize: 1000 },
-        { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) },
-        sendOptions(signal),
-      ),
-  )) {
-    for (const object of (page as ListObjectsV2CommandOutput).Contents ?? [])
-      if (object.Key) keys.push(object.Key);
-  }
+  for await (const object of objectsBelow(access, bucket, prefix))
+    if (object.Key) keys.push(object.Key);
   return deleteObjects(access, bucket, keys);
 }
 
@@ -480,24 +478,12 @@ async function planDownload(
   }
   const prefix = asFolderPrefix(key);
   const objects: PlannedObject[] = [];
-  for await (const page of access.pages(
-    'ListObjectsV2',
-    { bucket, key: prefix },
-    (client, abortSignal) =>
-      paginateListObjectsV2(
-        { client, pageSize: 1000 },
-        { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) },
-        sendOptions(abortSignal),
-      ),
-    signal,
-  )) {
-    for (const object of (page as ListObjectsV2CommandOutput).Contents ?? []) {
-      const objectKey = object.Key ?? '';
-      const relative = objectKey.slice(prefix.length);
-      // Folder marker objects ("a/") hold nothing to write.
-      if (relative && !relative.endsWith('/'))
-        objects.push({ key: objectKey, relative, size: object.Size ?? 0 });
-    }
+  for await (const object of objectsBelow(access, bucket, prefix, signal)) {
+    const objectKey = object.Key ?? '';
+    const relative = objectKey.slice(prefix.length);
+    // Folder marker objects ("a/") hold nothing to write.
+    if (relative && !relative.endsWith('/'))
+      objects.push({ key: objectKey, relative, size: object.Size ?? 0 });
   }
   return { prefix, objects };
 }
