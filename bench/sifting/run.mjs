@@ -41,13 +41,16 @@ if (!existsSync(join(out, 'builtin', 'sifting.js'))) {
 }
 const ort = require('onnxruntime-node');
 const { GraphTrainer } = require(join(out, 'training', 'graph', 'session.js'));
-const { GraphBuilder } = require(join(out, 'training', 'graph', 'builder.js'));
 const { fillDropoutMask } = require(join(out, 'training', 'graph', 'nn.js'));
 const top = require(join(out, 'builtin', 'topModel.js'));
 const { parseHyperParameters } = require(join(out, 'builtin', 'hyperparameters.js'));
 const { runClassifierJob } = require(join(out, 'builtin', 'classifierJob.js'));
 const { bundledBackboneNames } = require(join(out, 'builtin', 'catalog.js'));
 const sifting = require(join(out, 'builtin', 'sifting.js'));
+// The fixed random-projection backbone the unit tests use, transpiled with them.
+const { writeProjectionBackbone } = require(
+  join(root, outDir, 'test', 'unit', 'builtinFixtures.js'),
+);
 const { loadTextClassification, shuffled } = require(join(out, 'training', 'data', 'index.js'));
 const { Random } = require(join(out, 'util', 'random.js'));
 
@@ -137,33 +140,6 @@ if (!flag('--skip-designs')) {
 }
 
 // ----------------------------------------------------------------------------- backbones
-/** A fixed random projection of the pixels + ReLU, as test/unit/builtinFixtures.ts builds one. */
-function writeProjectionBackbone(path, size, features, seed) {
-  const graph = new GraphBuilder('projection_backbone');
-  const pixels = graph.input('pixels', 'float32', ['batch', 1, size, size]);
-  const inputSize = size * size;
-  const random = new Random(seed);
-  const weights = new Float32Array(inputSize * features);
-  for (let i = 0; i < weights.length; i++) weights[i] = random.normal() / Math.sqrt(inputSize);
-  const w = graph.initializer('projection', 'float32', [inputSize, features], weights);
-  const flat = graph.node1(
-    'Flatten',
-    [pixels],
-    { dtype: 'float32', shape: ['batch', inputSize] },
-    {
-      attributes: { axis: 1 },
-    },
-  );
-  const projected = graph.node1('MatMul', [flat, w], {
-    dtype: 'float32',
-    shape: ['batch', features],
-  });
-  const relu = graph.node1('Relu', [projected], { dtype: 'float32', shape: ['batch', features] });
-  graph.output(relu, 'embedding');
-  writeFileSync(path, graph.toBytes());
-  return path;
-}
-
 /** Hashed bag of words through a fixed random projection + ReLU (no text encoder bundled). */
 function hashedProjectionFeatures(texts, features, seed) {
   const buckets = 1 << 15;
@@ -548,7 +524,7 @@ if (datasets.includes('digits')) {
   prepareDigits(join(data, 'digits'));
   let backbone = 'glyph-cnn';
   if (!bundled.includes('glyph-cnn')) {
-    backbone = writeProjectionBackbone(join(work, 'projection-28x28-512.onnx'), 28, 512, 7);
+    backbone = writeProjectionBackbone(join(work, 'projection-28x28-512.onnx'), 512, 7, 28);
     note(
       'glyph-cnn is not bundled in this checkout (models/glyph-cnn missing): digits use a fixed random-projection backbone (784 -> 512, ReLU) instead.',
     );

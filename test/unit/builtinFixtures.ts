@@ -49,11 +49,19 @@ export function writeImageDataset(
   return dir;
 }
 
-/** A [batch,1,12,12] -> [batch,features] ONNX backbone: Flatten, MatMul, Relu. */
-export function writeProjectionBackbone(path: string, features = 48, seed = 7): string {
+/**
+ * A [batch,1,size,size] -> [batch,features] ONNX backbone: Flatten, MatMul, Relu - a fixed
+ * random projection (also the sifting benchmark's stand-in when no backbone is bundled).
+ */
+export function writeProjectionBackbone(
+  path: string,
+  features = 48,
+  seed = 7,
+  imageSize = IMAGE_SIZE,
+): string {
   const graph = new GraphBuilder('projection_backbone');
-  const pixels = graph.input('pixels', 'float32', ['batch', 1, IMAGE_SIZE, IMAGE_SIZE]);
-  const inputSize = IMAGE_SIZE * IMAGE_SIZE;
+  const pixels = graph.input('pixels', 'float32', ['batch', 1, imageSize, imageSize]);
+  const inputSize = imageSize * imageSize;
   const random = new Random(seed);
   const weights = new Float32Array(inputSize * features);
   for (let i = 0; i < weights.length; i++) weights[i] = random.normal() / Math.sqrt(inputSize);
