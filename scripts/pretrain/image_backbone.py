@@ -25,12 +25,9 @@ Usage: python scripts/pretrain/image_backbone.py [--variants N] [--epochs N] [--
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
-import shutil
-import subprocess
 import sys
 import time
 from multiprocessing import Pool
@@ -44,7 +41,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import ROOT, prettier, sha256, stratified_split, train_on_features  # noqa: E402
 LETTERS = [chr(c) for c in range(ord('A'), ord('Z') + 1)] + [
     chr(c) for c in range(ord('a'), ord('z') + 1)
 ]
@@ -464,18 +461,6 @@ def load_mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for c in np.unique(labels):
-        idx = np.nonzero(labels == c)[0]
-        rng.shuffle(idx)
-        cut = int(round(len(idx) * (1 - fraction)))
-        train.append(idx[:cut])
-        val.append(idx[cut:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
-
-
 def fine_tune(
     train_x: torch.Tensor,
     train_y: torch.Tensor,
@@ -501,22 +486,7 @@ def fine_tune(
         width = train_x.shape[1]
     layers.append(nn.Linear(width, classes))
     model = nn.Sequential(*layers)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    gen = torch.Generator().manual_seed(seed)
-    history = []
-    for _ in range(epochs):
-        model.train()
-        order = torch.randperm(len(train_x), generator=gen)
-        for i in range(0, len(order), 32):
-            idx = order[i : i + 32]
-            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        model.eval()
-        with torch.no_grad():
-            history.append(float((model(val_x).argmax(1) == val_y).float().mean()))
-    return history
+    return train_on_features(model, train_x, train_y, val_x, val_y, seed, epochs)
 
 
 def onnx_features(path: Path, images: np.ndarray, mean: float, std: float) -> np.ndarray:
@@ -531,19 +501,6 @@ def onnx_features(path: Path, images: np.ndarray, mean: float, std: float) -> np
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def prettier(paths: list[Path]) -> None:
-    """Formats the written JSON the way the repository's prettier check expects (when npx is
-    there; the JSON is valid either way)."""
-    npx = shutil.which('npx')
-    if npx is None:
-        return
-    subprocess.run([npx, 'prettier', '--write', *map(str, paths)], cwd=ROOT, check=False, capture_output=True)
 
 
 def main() -> int:

@@ -33,11 +33,8 @@ Usage: python scripts/pretrain/text_encoder.py [--vocab N] [--buckets N] [--dim 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -50,7 +47,7 @@ import torch.nn.functional as F
 from scipy import sparse
 from scipy.sparse.linalg import svds
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import ROOT, prettier, sha256, stratified_split, train_on_features  # noqa: E402
 STDLIB = ROOT / 'node_modules' / '@stdlib'
 SEED = 0
 
@@ -323,18 +320,6 @@ def onnx_features(path: Path, ids: np.ndarray) -> np.ndarray:
 # Fine-tuning simulation
 
 
-def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for c in np.unique(labels):
-        idx = np.nonzero(labels == c)[0]
-        rng.shuffle(idx)
-        cut = int(round(len(idx) * (1 - fraction)))
-        train.append(idx[:cut])
-        val.append(idx[cut:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
-
-
 def fine_tune(
     train_x: torch.Tensor,
     train_y: torch.Tensor,
@@ -352,22 +337,7 @@ def fine_tune(
         model: nn.Module = nn.Linear(train_x.shape[1], classes)
     else:
         model = nn.Sequential(nn.Linear(train_x.shape[1], hidden), nn.ReLU(), nn.Linear(hidden, classes))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    gen = torch.Generator().manual_seed(seed)
-    history = []
-    for _ in range(epochs):
-        model.train()
-        order = torch.randperm(len(train_x), generator=gen)
-        for i in range(0, len(order), 32):
-            idx = order[i : i + 32]
-            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        model.eval()
-        with torch.no_grad():
-            history.append(float((model(val_x).argmax(1) == val_y).float().mean()))
-    return history
+    return train_on_features(model, train_x, train_y, val_x, val_y, seed, epochs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,19 +364,6 @@ FIXTURE_TEXTS = [
     '!$!$ $ ! $5 !important',
     ' '.join(f'word{i} the' for i in range(400)),
 ]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def prettier(paths: list[Path]) -> None:
-    """Formats the written JSON the way the repository's prettier check expects (when npx is
-    there; the JSON is valid either way)."""
-    npx = shutil.which('npx')
-    if npx is None:
-        return
-    subprocess.run([npx, 'prettier', '--write', *map(str, paths)], cwd=ROOT, check=False, capture_output=True)
 
 
 def main() -> int:
