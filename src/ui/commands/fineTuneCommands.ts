@@ -32,6 +32,26 @@ const reports = (): typeof Reports =>
 const reportDataset: typeof Reports.reportDataset = (...args) => reports().reportDataset(...args);
 const formatReport: typeof Reports.formatReport = (...args) => reports().formatReport(...args);
 
+/**
+ * The modal confirmation before a fine-tuning job: true for `go`; "Show Report" opens the
+ * dataset's report instead (and launches nothing).
+ */
+async function confirmWithReport(
+  message: string,
+  go: string,
+  report: Awaited<ReturnType<typeof reportDataset>>,
+  showReport: (text: string) => void,
+): Promise<boolean> {
+  const choice = await vscode.window.showInformationMessage(
+    message,
+    { modal: true },
+    go,
+    'Show Report',
+  );
+  if (choice === 'Show Report') showReport(formatReport(report));
+  return choice === go;
+}
+
 /** Arguments that let scripts and tests run the command without prompts. */
 export interface FineTuneArgs {
   dataset: string;
@@ -278,18 +298,8 @@ async function promptFineTune(
   });
   if (hpText === undefined) return undefined;
   const summary = `${report.classes.length} classes, ${report.examples} examples${report.warnings.length ? `, ${report.warnings.length} warnings` : ''}`;
-  const go = 'Fine-tune';
-  const choice = await vscode.window.showInformationMessage(
-    `Fine-tune ${pick.label} on ${dataset} (${summary})?`,
-    { modal: true },
-    go,
-    'Show Report',
-  );
-  if (choice === 'Show Report') {
-    showReport(formatReport(report));
-    return undefined;
-  }
-  if (choice !== go) return undefined;
+  const message = `Fine-tune ${pick.label} on ${dataset} (${summary})?`;
+  if (!(await confirmWithReport(message, 'Fine-tune', report, showReport))) return undefined;
   return { dataset, backbone, hyperParameters: parseKeyValues(hpText) };
 }
 
@@ -345,19 +355,11 @@ async function promptAwsFineTune(
   });
   if (hpText === undefined) return undefined;
   const summary = `${report.classes.length} classes, ${report.examples} examples`;
-  const go = 'Upload and Fine-tune';
-  const choice = await vscode.window.showInformationMessage(
+  const message =
     `Fine-tune on ${instanceType} with ${trainingImage.trim()} on ${dataset} (${summary})? ` +
-      `The folder is uploaded to the job's S3 prefix first.${scaled.note ? ` ${scaled.note}` : ''}`,
-    { modal: true },
-    go,
-    'Show Report',
-  );
-  if (choice === 'Show Report') {
-    showReport(formatReport(report));
+    `The folder is uploaded to the job's S3 prefix first.${scaled.note ? ` ${scaled.note}` : ''}`;
+  if (!(await confirmWithReport(message, 'Upload and Fine-tune', report, showReport)))
     return undefined;
-  }
-  if (choice !== go) return undefined;
   return {
     dataset,
     hyperParameters: parseKeyValues(hpText),
