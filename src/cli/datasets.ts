@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import type { SageMakerBackend } from '../backends/backend';
 import { createDatasetsBackend, createModelsBackend } from '../backends/createDatasets';
+import { mib, withCancellableProgress } from './cancellable';
 import type {
   DatasetEntry,
   DatasetsBackend,
@@ -59,32 +60,15 @@ function positiveInt(name: string, hooks: DatasetCliHooks) {
 }
 
 /** Runs a transfer with progress lines on stderr; Ctrl-C cancels it (and cleans up). */
-async function withTransfer<T>(run: (options: TransferOptions) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write('\ncancelling...\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const tty = process.stderr.isTTY;
-  let last = 0;
-  const onProgress = (p: TransferProgress) => {
-    const done = p.files === p.totalFiles;
-    if (!done && Date.now() - last < (tty ? 200 : 2000)) return;
-    last = Date.now();
-    const line = `${p.files}/${p.totalFiles} files, ${mib(p.bytes)} of ${mib(p.totalBytes)} MiB`;
-    process.stderr.write(tty ? `\r${line}${done ? '\n' : ''}` : `${line}\n`);
-  };
-  try {
-    return await run({ signal: controller.signal, onProgress });
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+function withTransfer<T>(run: (options: TransferOptions) => Promise<T>): Promise<T> {
+  return withCancellableProgress(
+    (p: TransferProgress) => ({
+      line: `${p.files}/${p.totalFiles} files, ${mib(p.bytes)} of ${mib(p.totalBytes)} MiB`,
+      done: p.files === p.totalFiles,
+    }),
+    run,
+  );
 }
-
-const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
 export function addDatasetCommands(program: Command, hooks: DatasetCliHooks): void {
   const datasets = program

@@ -11,6 +11,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SageMakerBackend } from '../backends/backend';
 import { createBackend } from '../backends/createBackend';
+import {
+  asSentToAws,
+  createTrainingJobOnAws,
+  createTuningJobOnAws,
+  type AwsSettings,
+} from './awsUploads';
 import { SageMakerError } from '../model/errors';
 import type {
   CreateHyperParameterTuningJobRequest,
@@ -102,6 +108,15 @@ export function buildProgram(distDir: string): Command {
     .showHelpAfterError()
     .exitOverride();
 
+  const awsSettingsOf = (command: Command): AwsSettings => {
+    const { profile, region, endpointUrl } = command.optsWithGlobals<GlobalOptions>();
+    return {
+      ...(profile ? { profile } : {}),
+      ...(region ? { region } : {}),
+      ...(endpointUrl ? { endpointUrl } : {}),
+    };
+  };
+
   const backendOf = (command: Command): SageMakerBackend => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const grace = process.env.SMW_STOP_GRACE_SECONDS;
@@ -124,7 +139,10 @@ export function buildProgram(distDir: string): Command {
     .action(async (options: { cliInputJson: string; wait?: boolean }, command: Command) => {
       const backend = backendOf(command);
       const request = readCliInputJson(options.cliInputJson) as CreateTrainingJobRequest;
-      const created = await backend.createTrainingJob(request);
+      const created =
+        backend.kind === 'aws'
+          ? await createTrainingJobOnAws(backend, awsSettingsOf(command), request)
+          : await backend.createTrainingJob(request);
       if (!options.wait) return print(created);
       await finish(await waitForTrainingJob(backend, request.TrainingJobName!, process.stderr));
     });
@@ -196,7 +214,10 @@ export function buildProgram(distDir: string): Command {
       const request = readCliInputJson(
         options.cliInputJson,
       ) as CreateHyperParameterTuningJobRequest;
-      const created = await backend.createHyperParameterTuningJob(request);
+      const created =
+        backend.kind === 'aws'
+          ? await createTuningJobOnAws(backend, awsSettingsOf(command), request)
+          : await backend.createHyperParameterTuningJob(request);
       if (!options.wait) return print(created);
       const job = await waitForTuningJob(
         backend,
@@ -294,10 +315,12 @@ export function buildProgram(distDir: string): Command {
     .requiredOption('--cli-input-json <json>', 'the request: file://path.json or inline JSON')
     .action(async (options: { cliInputJson: string }, command: Command) => {
       const backend = backendOf(command);
-      const request = readCliInputJson(options.cliInputJson) as Record<string, unknown>;
+      const read = readCliInputJson(options.cliInputJson) as Record<string, unknown>;
       const isTuning =
-        'HyperParameterTuningJobName' in request || 'HyperParameterTuningJobConfig' in request;
+        'HyperParameterTuningJobName' in read || 'HyperParameterTuningJobConfig' in read;
       try {
+        // On aws, local channels and code are checked as the S3 objects create would upload.
+        const request = backend.kind === 'aws' ? asSentToAws(read, isTuning) : read;
         if (isTuning)
           await backend.validateHyperParameterTuningJobRequest(
             request as unknown as CreateHyperParameterTuningJobRequest,

@@ -9,6 +9,7 @@
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import * as tar from 'tar';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -49,6 +51,7 @@ import {
   MotoServer,
   motoAvailable,
 } from '../moto/motoServer';
+import { REPO_ROOT } from './helpers';
 
 const skip = motoAvailable() ? false : MOTO_SKIP_REASON;
 if (skip) process.stderr.write(`# skipping the moto tests of channel uploads: ${skip}\n`);
@@ -631,6 +634,89 @@ test(
       'requirements.txt',
       'train.py',
     ]);
+  },
+);
+
+/** bin/smw against moto: --backend aws with moto's endpoint. */
+function smwOnMoto(args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin', 'smw'),
+      '--backend',
+      'aws',
+      '--region',
+      REGION,
+      '--endpoint-url',
+      moto.url,
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test(
+  'smw --backend aws: validate and create upload nothing / the local code and data first',
+  { skip },
+  async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const code = scriptFolder();
+    const train = folder({ 'data.csv': 'a,b\n' });
+    const request = scriptRequest('cli-job', fileUri(code));
+    request.InputDataConfig = [channel('training', fileUri(train))];
+    const file = join(mkdtempSync(join(tmpdir(), 'smw-cli-aws-')), 'req.json');
+    writeFileSync(file, JSON.stringify(request));
+
+    // validate: checked as it would be sent (the file:// URIs as their S3 destinations).
+    const validated = smwOnMoto(['validate', '--cli-input-json', `file://${file}`]);
+    assert.equal(validated.code, 0, validated.stderr);
+    assert.match(validated.stderr, /valid CreateTrainingJob request/);
+    assert.deepEqual(await keys(), []);
+
+    const created = smwOnMoto(['create-training-job', '--cli-input-json', `file://${file}`]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(JSON.parse(created.stdout).TrainingJobArn, /training-job\/cli-job$/);
+    assert.match(
+      created.stderr,
+      /training \(1\/2\) to s3:\/\/ml-bucket\/jobs\/cli-job\/input\/training\//,
+    );
+    assert.deepEqual(await keys(), [
+      'jobs/cli-job/input/training/data.csv',
+      'jobs/cli-job/source/sourcedir.tar.gz',
+    ]);
+    const { backend } = clients();
+    const job = await backend.describeTrainingJob({ TrainingJobName: 'cli-job' });
+    assert.equal(
+      job.InputDataConfig?.[0].DataSource?.S3DataSource?.S3Uri,
+      `s3://${BUCKET}/jobs/cli-job/input/training/`,
+    );
+    assert.equal(
+      job.HyperParameters?.sagemaker_submit_directory,
+      `"s3://${BUCKET}/jobs/cli-job/source/sourcedir.tar.gz"`,
+    );
+
+    // A tuning job whose create fails (the name is taken): its uploads are removed, exit 254.
+    const tuning = tuningRequest('cli-tuning', fileUri(train));
+    writeFileSync(file, JSON.stringify(tuning));
+    assert.equal(
+      smwOnMoto(['create-hyper-parameter-tuning-job', '--cli-input-json', `file://${file}`]).code,
+      0,
+    );
+    const before = await keys('tuning/');
+    assert.deepEqual(before, ['tuning/cli-tuning/input/training/data.csv']);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'unrelated.txt', Body: 'kept' }));
+    // The same name again, with the first upload moved out of the way by hand.
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: before[0] }));
+    const again = smwOnMoto([
+      'create-hyper-parameter-tuning-job',
+      '--cli-input-json',
+      `file://${file}`,
+    ]);
+    assert.equal(again.code, 254, again.stderr);
+    assert.match(again.stderr, /The uploaded channel data was removed\./);
+    assert.deepEqual(await keys('tuning/'), []);
+    assert.deepEqual(await keys('unrelated'), ['unrelated.txt']);
   },
 );
 

@@ -490,8 +490,8 @@ function checkCreate(operation: OperationName, request: unknown): void {
     ) {
       problems.push(
         path.endsWith('sagemaker_submit_directory')
-          ? `${path} is a file:// URI, which only the local backend reads; SageMaker needs the s3:// URI of a sourcedir.tar.gz (a launch from the extension packs and uploads the folder)`
-          : `${path} is a file:// URI, which only the local backend reads; SageMaker needs an s3:// URI (upload the folder to S3 first)`,
+          ? `${path} is a file:// URI, which only the local backend reads; SageMaker needs the s3:// URI of a sourcedir.tar.gz (a launch from the extension, or smw's create commands, pack and upload the folder)`
+          : `${path} is a file:// URI, which only the local backend reads; SageMaker needs an s3:// URI (a launch from the extension, or smw's create commands, upload the folder first)`,
       );
     } else if (value === LOCAL_PROCESS_IMAGE && path.endsWith('TrainingImage')) {
       problems.push(
