@@ -528,6 +528,8 @@ function render(entry: { model: DashboardModel; arrivedAt: number }): void {
   ]
     .map((ms) => ms.toFixed(1))
     .join(',');
+  // The first render's parts are kept apart: it pays for the charts' first use.
+  document.body.dataset.firstRenderParts ??= document.body.dataset.renderParts;
   const renderMs = performance.now() - entry.arrivedAt;
   document.body.dataset.renderMs = renderMs.toFixed(1);
   document.body.dataset.jobs = String(model.jobs.length);
