@@ -11,7 +11,17 @@ const noShell = ['child_process', 'node:child_process'].map((name) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'out-*/**', 'node_modules/**', 'test-results/**', '.demo/**', '.smw/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'out-*/**',
+      'node_modules/**',
+      'test-results/**',
+      '.demo/**',
+      '.smw/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
