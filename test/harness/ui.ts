@@ -221,15 +221,41 @@ export async function pickQuickPickItem(
   options: { filter?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  await explain(`could not pick "${String(label)}" in the quick pick`, timeoutMs, async () => {
-    await waitForQuickInput(page, timeoutMs);
-    if (options.filter !== false && typeof label === 'string') {
-      await quickInputBox(page).fill(label, { timeout: timeoutMs });
-    }
-    const option = quickPickOption(page, label).first();
-    await option.waitFor({ state: 'visible', timeout: timeoutMs });
-    await option.click({ timeout: timeoutMs });
-  });
+  try {
+    await explain(`could not pick "${String(label)}" in the quick pick`, timeoutMs, async () => {
+      await waitForQuickInput(page, timeoutMs);
+      if (options.filter !== false && typeof label === 'string') {
+        await quickInputBox(page).fill(label, { timeout: timeoutMs });
+      }
+      const option = quickPickOption(page, label).first();
+      await option.waitFor({ state: 'visible', timeout: timeoutMs });
+      await option.click({ timeout: timeoutMs });
+    });
+  } catch (error) {
+    // Where the focus was and what the notifications said: a quick pick closes when it loses focus.
+    (error as Error).message += ` [${await workbenchFocus(page)}]`;
+    throw error;
+  }
+}
+
+/** The focused element and the visible notifications' text, for failure messages. */
+async function workbenchFocus(page: Page): Promise<string> {
+  // A script string: the tests compile without the DOM library.
+  const script = `(() => {
+    const active = document.activeElement;
+    const focus = active
+      ? active.tagName.toLowerCase() + '.' + String(active.className).split(' ').join('.') +
+        (active.getAttribute('aria-label') ? ' "' + active.getAttribute('aria-label') + '"' : '')
+      : 'none';
+    const toasts = [...document.querySelectorAll('.notification-toast')].map((t) =>
+      (t.textContent || '').trim().slice(0, 120));
+    return 'focus: ' + focus + '; notifications: ' + (toasts.length ? toasts.join(' | ') : 'none');
+  })()`;
+  try {
+    return String(await page.evaluate(script));
+  } catch (error) {
+    return `focus unknown: ${errorMessage(error)}`;
+  }
 }
 
 /** Answers an input box (showInputBox, or a quick pick that accepts typed values): type, Enter. */
