@@ -8,7 +8,7 @@
 //      render with data, for each panel (goal: 500 ms), the panels opened in turn, and the same
 //      for an empty webview panel (bench/panels/floor, loaded beside the extension only here):
 //      the floor VS Code itself sets. The dashboard and the training run show their content first
-//      and draw their charts a task later: when is reported too. bench/panels/current-vscode.mjs
+//      and draw their charts once it is painted: when is reported too. bench/panels/current-vscode.mjs
 //      repeats 3 on VS Code 1.103 (the test suite's 1.100 adds about a second to every webview).
 //   4. Extension activation: dist/extension.js required and activate() called with a stand-in
 //      for the vscode module, in fresh processes (goal: 150 ms), and whether onnxruntime or the
@@ -328,7 +328,7 @@ if (!skipUi) {
         stats(v.map((ms, i) => ms - (openParts[k][i][2] ?? openParts[k][i][1]))),
       ]),
     );
-    // The dashboard and the training run show their content first, their charts a task later.
+    // The dashboard and the training run show their content first, their charts once it is painted.
     const chartsAt = PARTS.findIndex(([name]) => name === 'chartsDrawn');
     results.openChartsMs = Object.fromEntries(
       Object.entries(openParts).flatMap(([k, v]) => {
@@ -499,7 +499,7 @@ for (const [panel, s] of Object.entries(results.openMs ?? {})) {
   const charts = results.openChartsMs?.[panel];
   if (charts)
     rows.push([
-      `... to its charts drawn (a task after the content)`,
+      `... to its charts drawn (after the content is painted)`,
       charts.median,
       charts.p95,
       `500: ${goal(charts.median, 500)}`,

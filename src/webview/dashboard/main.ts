@@ -8,7 +8,7 @@ import '../shared/base.css';
 import '../shared/elements';
 import type { ValueElement } from '../shared/elements';
 import { connect } from '../shared/vscodeApi';
-import { createChart } from '../shared/echarts';
+import { afterNextPaint, createChart } from '../shared/echarts';
 import { readTheme, onThemeChange } from '../shared/theme';
 import { formatDuration, formatNumber, formatTime, h, icon, replaceChildren } from '../shared/dom';
 import type {
@@ -552,16 +552,16 @@ function render(entry: { model: DashboardModel; arrivedAt: number }): void {
   }
   // The charts' first draw costs several times a later one (ECharts' code runs for the first
   // time, 130-170 ms against 25-35): the counters and the table are shown first, and the charts
-  // are drawn in the next task, after that frame. Later renders draw everything at once.
+  // are drawn once that frame is painted. Later renders draw everything at once.
   markFirstRender();
   chartsDrawn = true;
-  setTimeout(() => {
+  afterNextPaint(() => {
     if (model !== m) return; // a newer model is on its way to render() with the charts
     const chartsStart = performance.now();
     renderCharts(m);
     markChartsDrawn();
     finish(chartsStart);
-  }, 0);
+  });
 }
 
 channel.onMessage((message) => {

@@ -6,7 +6,7 @@ import { markChartsDrawn, markData, markFirstRender, markInitialised } from '../
 import '../shared/base.css';
 import '../shared/elements';
 import { connect } from '../shared/vscodeApi';
-import { createChart } from '../shared/echarts';
+import { afterNextPaint, createChart } from '../shared/echarts';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { ChartTheme } from '../shared/chartTheme';
 import { formatDuration, formatNumber, formatTime, h, icon, replaceChildren } from '../shared/dom';
@@ -222,14 +222,14 @@ function render(m: TrainingRunModel): void {
     return;
   }
   // The charts' first draw costs several times a later one (ECharts' code runs for the first
-  // time): the job's status, metrics and hyperparameters are shown first, the curves in the next
-  // task, after that frame (as the dashboard does).
+  // time): the job's status, metrics and hyperparameters are shown first, the curves once that
+  // frame is painted (as the dashboard does).
   markFirstRender();
   chartsDrawn = true;
-  setTimeout(() => {
+  afterNextPaint(() => {
     renderCharts();
     markChartsDrawn();
-  }, 0);
+  });
 }
 
 function renderCharts(): void {
