@@ -7,9 +7,8 @@
 //   3. Panel open time in that VS Code: from the extension setting the panel's HTML to the first
 //      render with data, for each panel (goal: 500 ms), the panels opened in turn, and the same
 //      for an empty webview panel (bench/panels/floor, loaded beside the extension only here):
-//      the floor VS Code itself sets. The dashboard and the training run show their content first
-//      and draw their charts once it is painted: when is reported too. bench/panels/current-vscode.mjs
-//      repeats 3 on VS Code 1.103 (the test suite's 1.100 adds about a second to every webview).
+//      the floor VS Code itself sets. bench/panels/current-vscode.mjs repeats 3 on VS Code 1.103
+//      (the test suite's 1.100 adds about a second to every webview).
 //   4. Extension activation: dist/extension.js required and activate() called with a stand-in
 //      for the vscode module, in fresh processes (goal: 150 ms), and whether onnxruntime or the
 //      AWS SDK were loaded on the way (they must not be).
@@ -259,7 +258,6 @@ if (!skipUi) {
       ['pageBuilt', 'init-ms'],
       ['loaded', 'load-ms'],
       ['dataArrived', 'data-ms'],
-      ['chartsDrawn', 'charts-ms'],
       ['scriptFetched', 'resource:.js'],
       ['fontFetched', 'resource:codicon.ttf'],
     ];
@@ -281,9 +279,6 @@ if (!skipUi) {
           frame = await h.findWebview(page, title, 30_000);
         }
         const openMs = Number(await h.webviewData(frame, 'open-ms', 30_000));
-        // The dashboard and the training run draw their charts in the task after their content.
-        if (panel === 'dashboard' || panel === 'trainingRun')
-          await h.webviewData(frame, 'charts-ms', 30_000);
         const body = frame.locator('body');
         const parts = [];
         // When the script and the codicon font had been fetched (resource timing).
@@ -328,14 +323,6 @@ if (!skipUi) {
         stats(v.map((ms, i) => ms - (openParts[k][i][2] ?? openParts[k][i][1]))),
       ]),
     );
-    // The dashboard and the training run show their content first, their charts once it is painted.
-    const chartsAt = PARTS.findIndex(([name]) => name === 'chartsDrawn');
-    results.openChartsMs = Object.fromEntries(
-      Object.entries(openParts).flatMap(([k, v]) => {
-        const xs = v.map((p) => p[chartsAt]).filter((x) => x !== undefined);
-        return xs.length ? [[k, stats(xs)]] : [];
-      }),
-    );
     // Where the open time goes: the webview's document starting and arriving, our HTML starting,
     // our script running, the page built, data arriving (medians, ms after the HTML was set).
     results.openParts = Object.fromEntries(
@@ -362,7 +349,6 @@ if (!skipUi) {
       const keys = [
         'openMs',
         'openOwnMs',
-        'openChartsMs',
         'openParts',
         'openFirstWebviewMs',
         'dashboardFirstRenderMs',
@@ -496,14 +482,6 @@ for (const [panel, s] of Object.entries(results.openMs ?? {})) {
       `500: ${goal(own.median, 500)}`,
     ],
   );
-  const charts = results.openChartsMs?.[panel];
-  if (charts)
-    rows.push([
-      `... to its charts drawn (after the content is painted)`,
-      charts.median,
-      charts.p95,
-      `500: ${goal(charts.median, 500)}`,
-    ]);
 }
 if (results.activation.vscodeReportedMs)
   rows.push([

@@ -3,12 +3,12 @@
  * the objective over time, parallel coordinates, and the table of training jobs. It renders
  * the latest model once per animation frame however fast models arrive.
  */
-import { markChartsDrawn, markData, markFirstRender, markInitialised } from '../shared/timing';
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import '../shared/elements';
 import type { ValueElement } from '../shared/elements';
 import { connect } from '../shared/vscodeApi';
-import { afterNextPaint, createChart } from '../shared/echarts';
+import { createChart } from '../shared/echarts';
 import { readTheme, onThemeChange } from '../shared/theme';
 import { formatDuration, formatNumber, formatTime, h, icon, replaceChildren } from '../shared/dom';
 import type {
@@ -505,63 +505,41 @@ function row(job: DashboardJob, m: DashboardModel): HTMLElement {
   return tr;
 }
 
-/** Whether the charts have been drawn once (their first draw is deferred, see render). */
-let chartsDrawn = false;
-
 function render(entry: { model: DashboardModel; arrivedAt: number }): void {
-  const m = entry.model;
-  model = m;
-  tuningJobName = m.name;
+  model = entry.model;
+  tuningJobName = model.name;
   saveState();
   errorBanner.hidden = true;
   const t0 = performance.now();
-  renderSummary(m);
+  renderSummary(model);
   const t1 = performance.now();
-  renderTable();
+  renderCharts(model);
   const t2 = performance.now();
+  renderTable();
+  const t3 = performance.now();
   app.setAttribute('aria-busy', 'false');
-  document.body.dataset.jobs = String(m.jobs.length);
-  document.body.dataset.status = m.status;
-  const finish = (chartsStart: number) => {
-    const t3 = performance.now();
-    // Where the time went: waiting for the frame, summary, the two charts, the table.
-    document.body.dataset.renderParts = [
-      t0 - entry.arrivedAt,
-      t1 - t0,
-      chartSplit - chartsStart,
-      t3 - chartSplit,
-      t2 - t1,
-    ]
-      .map((ms) => ms.toFixed(1))
-      .join(',');
-    // The first render's parts are kept apart: it pays for the charts' first use.
-    document.body.dataset.firstRenderParts ??= document.body.dataset.renderParts;
-    const renderMs = t3 - entry.arrivedAt;
-    document.body.dataset.renderMs = renderMs.toFixed(1);
-    // And to the frame after the render: what the user sees.
-    requestAnimationFrame(() => {
-      document.body.dataset.frameMs = (performance.now() - entry.arrivedAt).toFixed(1);
-    });
-    channel.post({ type: 'rendered', jobs: m.jobs.length, renderMs });
-  };
-  if (chartsDrawn) {
-    renderCharts(m);
-    markFirstRender();
-    finish(t2);
-    return;
-  }
-  // The charts' first draw costs several times a later one (ECharts' code runs for the first
-  // time, 130-170 ms against 25-35): the counters and the table are shown first, and the charts
-  // are drawn once that frame is painted. Later renders draw everything at once.
+  // Where the time went: waiting for the frame, summary, the two charts, the table.
+  document.body.dataset.renderParts = [
+    t0 - entry.arrivedAt,
+    t1 - t0,
+    chartSplit - t1,
+    t2 - chartSplit,
+    t3 - t2,
+  ]
+    .map((ms) => ms.toFixed(1))
+    .join(',');
+  // The first render's parts are kept apart: it pays for the charts' first use.
+  document.body.dataset.firstRenderParts ??= document.body.dataset.renderParts;
+  const renderMs = performance.now() - entry.arrivedAt;
+  document.body.dataset.renderMs = renderMs.toFixed(1);
+  document.body.dataset.jobs = String(model.jobs.length);
+  document.body.dataset.status = model.status;
   markFirstRender();
-  chartsDrawn = true;
-  afterNextPaint(() => {
-    if (model !== m) return; // a newer model is on its way to render() with the charts
-    const chartsStart = performance.now();
-    renderCharts(m);
-    markChartsDrawn();
-    finish(chartsStart);
+  // And to the frame after the render: what the user sees.
+  requestAnimationFrame(() => {
+    document.body.dataset.frameMs = (performance.now() - entry.arrivedAt).toFixed(1);
   });
+  channel.post({ type: 'rendered', jobs: model.jobs.length, renderMs });
 }
 
 channel.onMessage((message) => {

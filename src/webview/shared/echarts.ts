@@ -35,11 +35,3 @@ export function createChart(container: HTMLElement): echarts.ECharts {
   new ResizeObserver(() => chart.resize()).observe(container);
   return chart;
 }
-
-/**
- * Runs `task` after the next frame has been painted: a timer set from an animation frame
- * callback fires after that frame (a timer set directly may fire before it).
- */
-export function afterNextPaint(task: () => void): void {
-  requestAnimationFrame(() => setTimeout(task, 0));
-}

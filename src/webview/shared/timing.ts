@@ -6,9 +6,7 @@
  * it) and that page arriving (data-document-arrived-ms), our HTML starting (data-html-ms, the
  * first inline script in <head>), our script starting (data-script-ms, after its download and
  * parse), the page built (data-init-ms), the document's load event (data-load-ms) and the first
- * data arriving (data-data-ms). The dashboard shows its counters and table before its charts on
- * first open; when the charts are drawn is data-charts-ms. Imported first by every panel's
- * main.ts.
+ * data arriving (data-data-ms). Imported first by every panel's main.ts.
  */
 import { connect } from './vscodeApi';
 
@@ -33,16 +31,6 @@ export function markInitialised(): void {
 /** Call when the first message with data arrives. */
 export function markData(): void {
   dataAt ??= Date.now();
-}
-
-/**
- * Call when a panel whose first render shows its content before its charts has drawn them:
- * data-charts-ms, from the same start as data-open-ms.
- */
-export function markChartsDrawn(): void {
-  const createdAt = Number(document.body.dataset.createdAt);
-  if (!Number.isFinite(createdAt) || createdAt <= 0 || document.body.dataset.chartsMs) return;
-  document.body.dataset.chartsMs = String(Date.now() - createdAt);
 }
 
 export function markFirstRender(): void {

@@ -2,11 +2,11 @@
  * The training run view's webview: status and transitions, metric curves (losses, other
  * metrics, sifting statistics), final metrics, execution provider, and the log's tail.
  */
-import { markChartsDrawn, markData, markFirstRender, markInitialised } from '../shared/timing';
+import { markData, markFirstRender, markInitialised } from '../shared/timing';
 import '../shared/base.css';
 import '../shared/elements';
 import { connect } from '../shared/vscodeApi';
-import { afterNextPaint, createChart } from '../shared/echarts';
+import { createChart } from '../shared/echarts';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { ChartTheme } from '../shared/chartTheme';
 import { formatDuration, formatNumber, formatTime, h, icon, replaceChildren } from '../shared/dom';
@@ -21,8 +21,6 @@ import type {
 const channel = connect<TrainingRunInbound, TrainingRunOutbound, TrainingRunState>();
 const MAX_LOG_CHARS = 200_000;
 let model: TrainingRunModel | undefined;
-/** Whether the curves have been drawn once (their first draw is deferred, see render). */
-let chartsDrawn = false;
 let theme = readTheme();
 
 const button = (label: string, iconName: string, onClick: () => void, secondary = true) => {
@@ -213,23 +211,11 @@ function render(m: TrainingRunModel): void {
     h('h3', null, 'Hyperparameters'),
     pairs(Object.entries(m.hyperParameters).map(([k, v]) => [k, v])),
   );
+  renderCharts();
   app.setAttribute('aria-busy', 'false');
   document.body.dataset.status = m.status;
   document.body.dataset.series = String(m.series.length);
-  if (chartsDrawn) {
-    renderCharts();
-    markFirstRender();
-    return;
-  }
-  // The charts' first draw costs several times a later one (ECharts' code runs for the first
-  // time): the job's status, metrics and hyperparameters are shown first, the curves once that
-  // frame is painted (as the dashboard does).
   markFirstRender();
-  chartsDrawn = true;
-  afterNextPaint(() => {
-    renderCharts();
-    markChartsDrawn();
-  });
 }
 
 function renderCharts(): void {
