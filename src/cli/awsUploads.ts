@@ -21,8 +21,8 @@ import {
   planTrainingJobSource,
   planTuningJobChannels,
   planTuningJobSources,
-  rewriteChannels,
-  rewriteSources,
+  trainingJobAsSent,
+  tuningJobAsSent,
   type ChannelStore,
   type ChannelUploadOptions,
   type ChannelUploadProgress,
@@ -85,16 +85,11 @@ export async function createTuningJobOnAws(
 
 /** A request as `create` would send it: local channels and code as their S3 destinations. */
 export function asSentToAws<T extends object>(request: T, isTuning: boolean): T {
-  const [channels, sources] = isTuning
-    ? [
-        planTuningJobChannels(request as CreateHyperParameterTuningJobRequest),
-        planTuningJobSources(request as CreateHyperParameterTuningJobRequest),
-      ]
-    : [
-        planTrainingJobChannels(request as CreateTrainingJobRequest),
-        planTrainingJobSource(request as CreateTrainingJobRequest),
-      ];
-  return rewriteSources(rewriteChannels(request, channels), sources);
+  return (
+    isTuning
+      ? tuningJobAsSent(request as CreateHyperParameterTuningJobRequest)
+      : trainingJobAsSent(request as CreateTrainingJobRequest)
+  ) as T;
 }
 
 async function withUploads(

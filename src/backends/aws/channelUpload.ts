@@ -398,6 +398,24 @@ export interface TuningJobCreator {
   createHyperParameterTuningJob(request: CreateHyperParameterTuningJobRequest): Promise<unknown>;
 }
 
+/** A training request as it will be sent: local channels and code as their S3 destinations (pure). */
+export function trainingJobAsSent(request: CreateTrainingJobRequest): CreateTrainingJobRequest {
+  return rewriteSources(
+    rewriteChannels(request, planTrainingJobChannels(request)),
+    planTrainingJobSource(request),
+  );
+}
+
+/** The same for a tuning request, every definition's channels and code included (pure). */
+export function tuningJobAsSent(
+  request: CreateHyperParameterTuningJobRequest,
+): CreateHyperParameterTuningJobRequest {
+  return rewriteSources(
+    rewriteChannels(request, planTuningJobChannels(request)),
+    planTuningJobSources(request),
+  );
+}
+
 /**
  * Creates a training job whose local channels (and local code folder, packed) are uploaded
  * first; resolves with the request as sent. Without either it is a plain create.

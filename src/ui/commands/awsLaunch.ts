@@ -23,8 +23,7 @@ import {
   planTrainingJobSource,
   planTuningJobChannels,
   planTuningJobSources,
-  rewriteChannels,
-  rewriteSources,
+  tuningJobAsSent,
   type ChannelUploadOptions,
   type ChannelUploadProgress,
 } from '../../backends/aws/channelUpload';
@@ -92,12 +91,7 @@ export async function validateTuningJob(
     return;
   }
   const prepared = applyTuningJobDefaults(request, services.config.awsJobDefaults).request;
-  await backend.validateHyperParameterTuningJobRequest(
-    rewriteSources(
-      rewriteChannels(prepared, planTuningJobChannels(prepared)),
-      planTuningJobSources(prepared),
-    ),
-  );
+  await backend.validateHyperParameterTuningJobRequest(tuningJobAsSent(prepared));
 }
 
 function withNotes<T>(applied: AppliedDefaults<T>): T {
