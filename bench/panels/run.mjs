@@ -251,6 +251,7 @@ if (!skipUi) {
       warmStart: ['SageMaker: Warm Start a Tuning Job...', undefined, 'Warm Start'],
     };
     const PARTS = [
+      ['htmlSet', 'html-set-ms'],
       ['documentStarted', 'document-ms'],
       ['documentArrived', 'document-arrived-ms'],
       ['htmlStarted', 'html-ms'],

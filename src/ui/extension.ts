@@ -16,6 +16,7 @@ import { registerBackendPicker } from './backendPicker';
 import { TuningJobsTree } from './trees/tuningJobsTree';
 import { registerTuningJobCommands } from './commands/tuningJobCommands';
 import { registerFineTuneCommands } from './commands/fineTuneCommands';
+import { DashboardPanel } from './panels/dashboardPanel';
 import { registerInstanceTypeCommands } from './commands/instanceTypePicker';
 import { registerPanels } from './panels/registerPanels';
 import { registerCopyRequestCommands } from './commands/copyRequestCommands';
@@ -26,6 +27,8 @@ export interface ExtensionApi {
   tuningJobs: TuningJobsTree;
   datasets: DatasetsTree;
   models: ModelsTree;
+  /** The open tuning dashboards. */
+  dashboards(): readonly DashboardPanel[];
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -48,7 +51,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     registerCopyRequestCommands(services);
     registerStatusBar(services, trainingJobs);
     registerBackendPicker(services);
-    return { services, trainingJobs, tuningJobs, datasets, models };
+    return {
+      services,
+      trainingJobs,
+      tuningJobs,
+      datasets,
+      models,
+      dashboards: () => DashboardPanel.openPanels,
+    };
   } catch (err) {
     void vscode.window.showErrorMessage(
       `SageMaker Workbench failed to start: ${(err as Error).message}`,

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/ui/extension';
+import { until } from './until';
 
 const EXTENSION_ID = 'sagemaker-workbench.sagemaker-workbench';
 const SECTION = 'sagemakerWorkbench';
@@ -16,14 +17,6 @@ async function api(): Promise<ExtensionApi> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('job changes are watched only while a view shows them', () => {
   after(async () => {

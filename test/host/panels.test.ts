@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DescribeHyperParameterTuningJobResponse } from '@aws-sdk/client-sagemaker';
 import type { ExtensionApi } from '../../src/ui/extension';
+import { until } from './until';
 
 function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -114,6 +115,34 @@ describe('panels and tuning results', () => {
       'Tuning Request',
     );
     assert.ok(await vscode.commands.executeCommand('sagemakerWorkbench.warmStartTuningJob', name));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it("puts the dashboard's first data into its HTML, and leaves it out once the panel is hidden", async () => {
+    await vscode.commands.executeCommand('sagemakerWorkbench.openTuningDashboard', name);
+    const extension = await vscode.extensions
+      .getExtension<ExtensionApi>('sagemaker-workbench.sagemaker-workbench')!
+      .activate();
+    const dashboard = extension.dashboards().find((d) => d.tuningJobName === name);
+    assert.ok(dashboard, 'the dashboard is open');
+    const html = await until('the HTML', () => dashboard.panel.webview.html || undefined);
+    const block =
+      /<script [^>]*type="application\/json" id="inline-messages">([^<]*)<\/script>/.exec(html);
+    assert.ok(block, 'the first data is in the HTML');
+    const inline = JSON.parse(block[1]) as { type: string; model?: { name?: string } }[];
+    assert.deepEqual(
+      inline.map((m) => m.type),
+      ['opened', 'model'],
+    );
+    // Another editor in the same group hides the dashboard: shown again, its webview reloads
+    // the HTML, which must not replay that (by then stale) data.
+    await vscode.commands.executeCommand('sagemakerWorkbench.createTuningJob');
+    await until('the dashboard hidden', () => !dashboard.panel.visible);
+    await until(
+      'the HTML without the inline data',
+      () => !dashboard.panel.webview.html.includes('inline-messages'),
+    );
+    assert.match(dashboard.panel.webview.html, /dashboard\.js/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import type { ExtensionApi } from '../../src/ui/extension';
 import type { TrainingJobNode } from '../../src/ui/trees/trainingJobsTree';
+import { until } from './until';
 
 const EXTENSION_ID = 'sagemaker-workbench.sagemaker-workbench';
 
@@ -29,20 +30,6 @@ function writeScript(relative: string, body: string): string {
   writeFileSync(path, body);
   chmodSync(path, 0o755);
   return path;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function treeNode(

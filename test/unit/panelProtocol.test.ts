@@ -16,7 +16,12 @@ import {
   validate,
 } from '../../src/ui/panels/protocol/check';
 import { dashboardInbound, dashboardState } from '../../src/ui/panels/protocol/dashboard';
-import { acceptMessage, makeNonce, panelHtml } from '../../src/ui/panels/webviewHtml';
+import {
+  acceptMessage,
+  jsonForScriptElement,
+  makeNonce,
+  panelHtml,
+} from '../../src/ui/panels/webviewHtml';
 
 const problem = (result: ReturnType<typeof validate>) => (result.ok ? undefined : result.problem);
 
@@ -159,4 +164,42 @@ test('panel HTML: strict CSP, the nonce on both scripts, no inline handler or st
   assert.match(scripts[1][1], /src="https:\/\/webview\.example\/dist\/webview\/dashboard\.js"/);
   assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
   assert.match(html, /<title>Tuning: &lt;job&gt;<\/title>/);
+});
+
+test('panel HTML: the first data inline, as a JSON block no value can break out of', () => {
+  const nonce = makeNonce();
+  const hostile = {
+    type: 'model',
+    name: '</script><script>alert(1)</script><!--',
+    note: 'a < b && c > d \u2028',
+  };
+  const html = panelHtml({
+    cspSource: 'https://webview.example',
+    nonce,
+    title: 'Tuning: job',
+    scriptUri: 'https://webview.example/dist/webview/dashboard.js',
+    styleUri: 'https://webview.example/dist/webview/dashboard.css',
+    codiconsUri: 'https://webview.example/dist/webview/codicons/codicon.css',
+    inlineMessages: [{ type: 'opened', tuningJobName: 'job' }, hostile],
+  });
+  const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+  // The stamp, the data block (never executed: type application/json), the panel's script.
+  assert.equal(scripts.length, 3);
+  assert.match(scripts[1][1], /type="application\/json" id="inline-messages"/);
+  assert.match(scripts[2][1], /src="https:\/\/webview\.example\/dist\/webview\/dashboard\.js"/);
+  const block = scripts[1][2];
+  assert.doesNotMatch(block, /</);
+  assert.deepEqual(JSON.parse(block), [{ type: 'opened', tuningJobName: 'job' }, hostile]);
+  assert.equal(jsonForScriptElement('</script>'), '"\\u003c/script>"');
+  // No messages, no block.
+  const plain = panelHtml({
+    cspSource: 'https://webview.example',
+    nonce,
+    title: 't',
+    scriptUri: 's',
+    styleUri: 'c',
+    codiconsUri: 'i',
+    inlineMessages: [],
+  });
+  assert.doesNotMatch(plain, /inline-messages/);
 });

@@ -20,8 +20,6 @@ import { readTuningJob } from './dashboardData';
 import { Panel, registerSerializer, type PanelHost, type PanelSpec } from './panelHost';
 import { nameArgument, pickTuningJob } from './pickers';
 
-/** The command that trains incrementally from a model artifact, when an extension provides it. */
-export const TRAIN_INCREMENTALLY_COMMAND = 'sagemakerWorkbench.trainIncrementally';
 /** Renders at most this often (4 a second). */
 const MIN_RELOAD_INTERVAL_MS = 250;
 /** While the job runs, elapsed time and the estimate move without any change: re-read this often. */
@@ -32,6 +30,7 @@ const SPEC: PanelSpec<DashboardInbound, DashboardState> = {
   script: 'dashboard',
   inbound: dashboardInbound,
   state: dashboardState,
+  firstView: ['model', 'error'],
 };
 
 export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, DashboardState> {
@@ -153,7 +152,7 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
           );
           return;
         }
-        await vscode.commands.executeCommand(TRAIN_INCREMENTALLY_COMMAND, {
+        await vscode.commands.executeCommand(COMMANDS.trainIncrementally, {
           jobName: message.trainingJobName,
           artifactUri: uri,
         });
@@ -208,13 +207,13 @@ export class DashboardPanel extends Panel<DashboardInbound, DashboardOutbound, D
           : undefined;
         this.bestArtifact = { name: best, uri: job?.ModelArtifacts?.S3ModelArtifacts };
       }
-      const commands = await vscode.commands.getCommands(true);
       this.model = buildDashboardModel({
         ...data,
         backend: backend.kind,
         ...(this.bestArtifact?.uri ? { bestArtifactUri: this.bestArtifact.uri } : {}),
         capabilities: {
-          trainIncrementally: commands.includes(TRAIN_INCREMENTALLY_COMMAND),
+          // Fine-tuning (src/ui/commands/fineTuneCommands.ts) registers it on activation.
+          trainIncrementally: true,
           stop: data.description.HyperParameterTuningJobStatus === 'InProgress',
           revealArtifact: backend.kind === 'local',
         },

@@ -54,6 +54,7 @@ const SPEC: PanelSpec<EditorInbound, EditorState> = {
   script: 'editor',
   inbound: editorInbound,
   state: editorState,
+  firstView: ['init'],
 };
 
 /** What an editor opens on. */

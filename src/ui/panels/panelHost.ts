@@ -18,7 +18,19 @@ export interface PanelSpec<In extends { type: string }, State> {
   inbound: Check<In>;
   /** The webview's saved state, checked before a serializer revives the panel from it. */
   state: Check<State>;
+  /**
+   * The message types that complete the panel's first view (e.g. `model`, or `error`). When
+   * given, the HTML waits for the first of them (at most FIRST_VIEW_WAIT_MS) and carries the
+   * messages posted until then inline: the webview renders them as soon as its script has run,
+   * instead of after the `ready` round trip and the document's load event (VS Code hands a
+   * webview its messages only after that event, which waits for the script, styles and fonts).
+   * VS Code sets up the webview's frame meanwhile, so the wait costs little.
+   */
+  firstView?: readonly string[];
 }
+
+/** How long a new panel's HTML waits for its first view's data before going without it. */
+export const FIRST_VIEW_WAIT_MS = 150;
 
 /** The output channel panels log to (rejected messages, failures, timings). */
 let sharedLog: vscode.LogOutputChannel | undefined;
@@ -63,7 +75,13 @@ export class PanelHost implements vscode.Disposable {
   }
 
   /** Sets the panel's HTML: our script with a fresh nonce, our stylesheet, the CSP. */
-  load(panel: vscode.WebviewPanel, script: string, title: string, createdAt = Date.now()): void {
+  load(
+    panel: vscode.WebviewPanel,
+    script: string,
+    title: string,
+    createdAt = Date.now(),
+    inlineMessages: readonly unknown[] = [],
+  ): void {
     const webview = panel.webview;
     webview.options = {
       enableScripts: true,
@@ -80,6 +98,7 @@ export class PanelHost implements vscode.Disposable {
       styleUri: asset(`${script}.css`).toString(),
       codiconsUri: asset('codicons', 'codicon.css').toString(),
       createdAt,
+      inlineMessages,
     });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'sagemaker.svg');
   }
@@ -102,14 +121,20 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
   private disposed = false;
   /** When the panel was created (epoch ms), for open-time measurements. */
   readonly createdAt = Date.now();
+  /** Until the HTML is set (a panel with a `firstView` waits for its data): the fallback timer. */
+  private htmlTimer: NodeJS.Timeout | undefined;
+  private htmlSet = false;
+  /** Whether the HTML carries messages inline (a reload of that HTML would replay them). */
+  private htmlHasInline = false;
 
   constructor(
     protected readonly host: PanelHost,
     readonly panel: vscode.WebviewPanel,
     protected readonly spec: PanelSpec<In, State>,
-    title: string,
+    private readonly htmlTitle: string,
   ) {
-    host.load(panel, spec.script, title, this.createdAt);
+    if (spec.firstView) this.htmlTimer = setTimeout(() => this.setHtml(), FIRST_VIEW_WAIT_MS);
+    else this.setHtml();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = acceptMessage(spec.inbound, raw, spec.viewType, host.log);
@@ -127,9 +152,26 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is unloaded (retainContextWhenHidden is off); it says ready again.
       panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.isReady = false;
+        if (panel.visible) return;
+        this.isReady = false;
+        // Shown again, the webview reloads this HTML: without the inline messages, which are
+        // stale by then (it says ready and gets the current ones).
+        if (this.htmlHasInline) this.host.load(panel, spec.script, htmlTitle);
+        this.htmlHasInline = false;
       }),
     );
+  }
+
+  /** Sets the panel's HTML, with the messages queued so far inline. */
+  private setHtml(): void {
+    if (this.htmlSet || this.disposed) return;
+    this.htmlSet = true;
+    clearTimeout(this.htmlTimer);
+    // A panel hidden before its data came loads the HTML only when shown: no inline data then.
+    const inline = this.panel.visible ? [...this.queue.values()] : [];
+    if (inline.length) this.queue.clear();
+    this.htmlHasInline = inline.length > 0;
+    this.host.load(this.panel, this.spec.script, this.htmlTitle, this.createdAt, inline);
   }
 
   get ready(): boolean {
@@ -144,7 +186,10 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
   post(message: Out): void {
     if (this.disposed) return;
     if (this.isReady) void this.panel.webview.postMessage(message);
-    else this.queue.set(message.type, message);
+    else {
+      this.queue.set(message.type, message);
+      if (!this.htmlSet && this.spec.firstView?.includes(message.type)) this.setHtml();
+    }
   }
 
   /** Handles a message that passed the protocol's check (`ready` included). */
@@ -153,6 +198,7 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    clearTimeout(this.htmlTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
     this.onDisposed();

@@ -25,6 +25,7 @@ const SPEC: PanelSpec<TrainingRunInbound, TrainingRunState> = {
   script: 'trainingRun',
   inbound: trainingRunInbound,
   state: trainingRunState,
+  firstView: ['model', 'error'],
 };
 
 const MIN_RELOAD_INTERVAL_MS = 250;

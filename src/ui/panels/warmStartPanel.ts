@@ -30,6 +30,7 @@ const SPEC: PanelSpec<WarmStartInbound, WarmStartState> = {
   script: 'warmStart',
   inbound: warmStartInbound,
   state: warmStartState,
+  firstView: ['checks', 'error'],
 };
 
 type WarmStartType = 'IdenticalDataAndAlgorithm' | 'TransferLearning';

@@ -41,8 +41,16 @@ export function panelHtml(options: {
   codiconsUri: string;
   /** When the panel asked for this HTML (epoch ms): the webview reports its open time from it. */
   createdAt?: number;
+  /**
+   * Messages the webview takes as if posted to it, before any other (the panel's first data):
+   * a JSON data block, never executed (shared/vscodeApi.ts reads it).
+   */
+  inlineMessages?: readonly unknown[];
 }): string {
   const { nonce } = options;
+  const inline = options.inlineMessages?.length
+    ? `<script nonce="${nonce}" type="application/json" id="inline-messages">${jsonForScriptElement(options.inlineMessages)}</script>\n`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -54,11 +62,20 @@ export function panelHtml(options: {
 <link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${options.styleUri}">
 </head>
-<body data-created-at="${options.createdAt ?? Date.now()}">
+<body data-created-at="${options.createdAt ?? Date.now()}" data-html-set-at="${Date.now()}">
 <main id="app" aria-busy="true"><p class="loading">Loading ${escapeHtml(options.title)}...</p></main>
-<script nonce="${nonce}" src="${options.scriptUri}"></script>
+${inline}<script nonce="${nonce}" src="${options.scriptUri}"></script>
 </body>
 </html>`;
+}
+
+/**
+ * JSON that can sit inside a <script> element: every `<` escaped (as JSON's \u003c, which
+ * JSON.parse turns back), so no value - a job name, a log line - can close the element or open
+ * a comment.
+ */
+export function jsonForScriptElement(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 /**

@@ -15,6 +15,10 @@ const scriptStartedAt = Date.now();
 // first data is on its way while the page builds. Listeners are added later in this same
 // synchronous run, before any reply can be dispatched. Every panel's protocol takes `ready`.
 connect<{ type: 'ready' }, never, never>().post({ type: 'ready' });
+// The icon font is otherwise asked for only once the page is laid out, which with the first data
+// inline is after the first render: icons would show a moment after the rest. Fetching it is
+// not the main thread's work, so it loads while the page builds.
+void document.fonts?.load('16px codicon').catch(() => undefined);
 // VS Code hands the webview the extension's messages only after this document's load event
 // (which waits for the script, the styles and fonts in use).
 let loadAt: number | undefined;
@@ -39,6 +43,9 @@ export function markFirstRender(): void {
   const createdAt = Number(document.body.dataset.createdAt);
   if (!Number.isFinite(createdAt) || createdAt <= 0) return;
   const data = document.body.dataset;
+  const htmlSetAt = Number(data.htmlSetAt);
+  // A panel whose first data comes inline sets its HTML once that data is read.
+  if (Number.isFinite(htmlSetAt) && htmlSetAt > 0) data.htmlSetMs = String(htmlSetAt - createdAt);
   data.documentMs = String(Math.round(performance.timeOrigin - createdAt));
   // When the document's HTML had arrived: what is left after it is this panel's own work.
   const navigation = performance.getEntriesByType('navigation')[0] as
