@@ -1,7 +1,16 @@
 // Bundles the extension, the CLI and the job runner with esbuild, and transpiles tests
 // (file by file, no bundling) into out/ for node's test runner and the extension host.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, statSync, rmSync, cpSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  statSync,
+  rmSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -126,11 +135,21 @@ for (const file of listFiles('src', '.json')) {
   cpSync(file, join(outDir, file));
 }
 
-// Codicons for the webviews' icons (vscode-elements' vscode-icon reads this stylesheet).
+// Codicons for the webviews' icons (vscode-elements' vscode-icon reads this stylesheet). The
+// font's URL loses its cache-busting query, so that the panels' <link rel="preload"> of
+// codicon.ttf is the very request the stylesheet makes (a preload is used only on an exact URL
+// match).
 const codicons = 'node_modules/@vscode/codicons/dist';
 mkdirSync('dist/webview/codicons', { recursive: true });
-for (const file of ['codicon.css', 'codicon.ttf'])
-  cpSync(join(codicons, file), join('dist/webview/codicons', file));
+cpSync(join(codicons, 'codicon.ttf'), 'dist/webview/codicons/codicon.ttf');
+const codiconCss = readFileSync(join(codicons, 'codicon.css'), 'utf8');
+const fontUrl = /url\("\.\/codicon\.ttf(\?[0-9a-f]*)?"\)/;
+if (!fontUrl.test(codiconCss))
+  throw new Error('codicon.css: the font URL has changed; update scripts/build.mjs');
+writeFileSync(
+  'dist/webview/codicons/codicon.css',
+  codiconCss.replace(fontUrl, 'url("./codicon.ttf")'),
+);
 
 if (watch) {
   for (const options of [...bundles, tests]) await (await esbuild.context(options)).watch();

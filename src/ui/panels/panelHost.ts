@@ -97,6 +97,7 @@ export class PanelHost implements vscode.Disposable {
       scriptUri: asset(`${script}.js`).toString(),
       styleUri: asset(`${script}.css`).toString(),
       codiconsUri: asset('codicons', 'codicon.css').toString(),
+      codiconFontUri: asset('codicons', 'codicon.ttf').toString(),
       createdAt,
       inlineMessages,
     });

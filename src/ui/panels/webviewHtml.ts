@@ -39,6 +39,12 @@ export function panelHtml(options: {
   scriptUri: string;
   styleUri: string;
   codiconsUri: string;
+  /**
+   * The codicon font, preloaded: with the first data inline the page renders before layout
+   * would ask for it, and its fetch needs the webview's main thread (VS Code's service worker
+   * hands each request to the frame around ours), which the first render keeps busy.
+   */
+  codiconFontUri?: string;
   /** When the panel asked for this HTML (epoch ms): the webview reports its open time from it. */
   createdAt?: number;
   /**
@@ -59,7 +65,7 @@ export function panelHtml(options: {
 <script nonce="${nonce}">document.documentElement.dataset.headAt = String(Date.now());</script>
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(options.title)}</title>
-<link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
+${options.codiconFontUri ? `<link rel="preload" href="${options.codiconFontUri}" as="font" type="font/ttf" crossorigin>\n` : ''}<link rel="stylesheet" href="${options.codiconsUri}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${options.styleUri}">
 </head>
 <body data-created-at="${options.createdAt ?? Date.now()}" data-html-set-at="${Date.now()}">

@@ -552,6 +552,12 @@ channel.onMessage((message) => {
     case 'model':
       markData();
       pending = { model: message.model, arrivedAt: performance.now() };
+      // The first model at once (the page is not shown before it); later ones once a frame.
+      if (!model) {
+        render(pending);
+        pending = undefined;
+        return;
+      }
       if (!frame)
         frame = requestAnimationFrame(() => {
           frame = 0;

@@ -15,10 +15,6 @@ const scriptStartedAt = Date.now();
 // first data is on its way while the page builds. Listeners are added later in this same
 // synchronous run, before any reply can be dispatched. Every panel's protocol takes `ready`.
 connect<{ type: 'ready' }, never, never>().post({ type: 'ready' });
-// The icon font is otherwise asked for only once the page is laid out, which with the first data
-// inline is after the first render: icons would show a moment after the rest. Fetching it is
-// not the main thread's work, so it loads while the page builds.
-void document.fonts?.load('16px codicon').catch(() => undefined);
 // VS Code hands the webview the extension's messages only after this document's load event
 // (which waits for the script, the styles and fonts in use).
 let loadAt: number | undefined;
