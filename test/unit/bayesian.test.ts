@@ -22,6 +22,7 @@ import { matern52, matern52DerivR2 } from '../../src/engine/tuning/strategies/ba
 import {
   fitHyperparameters,
   negLogPosterior,
+  thetaLength,
   Posterior,
   type GpData,
 } from '../../src/engine/tuning/strategies/bayesian/gp';
@@ -156,6 +157,68 @@ test('posterior mean and variance gradients match finite differences', () => {
     assert.ok(Math.abs((v1 - v0) / (2 * h) - gv[d]) < 1e-5, `variance gradient dim ${d}`);
   }
   assert.equal(gm[2], 0, 'no gradient along a categorical coordinate');
+});
+
+test('log posterior gradient with related rows (their own noise, the last entry of theta) matches finite differences', () => {
+  const categorical = new Uint8Array([0, 1]);
+  const data = randomData(24, 2, categorical, 5);
+  const related = new Uint8Array(24).map((_, i) => (i % 3 === 0 ? 1 : 0));
+  const withRelated: GpData = { ...data, related };
+  assert.equal(thetaLength(withRelated), 5);
+  assert.equal(thetaLength(data), 4);
+  const theta = Float64Array.from([
+    Math.log(0.3),
+    Math.log(0.8),
+    Math.log(1.1),
+    Math.log(0.02),
+    Math.log(0.2),
+  ]);
+  const grad = new Float64Array(theta.length);
+  negLogPosterior(theta, withRelated, grad);
+  for (let p = 0; p < theta.length; p++) {
+    const h = 1e-5;
+    const up = theta.slice();
+    up[p] += h;
+    const down = theta.slice();
+    down[p] -= h;
+    const fd = (negLogPosterior(up, withRelated) - negLogPosterior(down, withRelated)) / (2 * h);
+    assert.ok(
+      Math.abs(fd - grad[p]) < 1e-4 * Math.max(1, Math.abs(fd)),
+      `theta[${p}]: analytic ${grad[p]}, numeric ${fd}`,
+    );
+  }
+});
+
+test("related rows: the fit trusts a related function's results that agree, and not ones that conflict", () => {
+  // This job's function on 12 points; 20 related results of the same function, or of the
+  // same function shifted (its optimum elsewhere).
+  const f = (u: number) => Math.sin(6 * u);
+  const random = new Random(4);
+  const own = Array.from({ length: 12 }, () => random.next());
+  const others = Array.from({ length: 20 }, () => random.next());
+  const fitRelatedNoise = (relatedF: (u: number) => number) => {
+    const xs = [...others, ...own];
+    const ys = [...others.map(relatedF), ...own.map(f)];
+    const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const std = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length);
+    const data: GpData = {
+      x: Float64Array.from(xs),
+      y: Float64Array.from(ys, (v) => (v - mean) / std),
+      n: xs.length,
+      dims: 1,
+      categorical: new Uint8Array(1),
+      related: Uint8Array.from(xs, (_, i) => (i < others.length ? 1 : 0)),
+    };
+    const { theta } = fitHyperparameters(data, new Random(2), {
+      randomStarts: 4,
+      maxIterations: 100,
+    });
+    return Math.exp(theta[3]);
+  };
+  const same = fitRelatedNoise(f);
+  const shifted = fitRelatedNoise((u) => f(u - 0.25));
+  assert.ok(same < 0.05, `related noise for the same function: ${same}`);
+  assert.ok(shifted > 10 * same, `related noise for a shifted function: ${shifted} vs ${same}`);
 });
 
 test('maximum a posteriori fit recovers the lengthscales of a GP draw', () => {

@@ -33,6 +33,11 @@ export interface StrategyContext {
   random: Random;
   /** MaxNumberOfTrainingJobs, when the strategy plans around a budget. */
   budget?: number;
+  /**
+   * The parents' results (`fromParent`) observed a related function, not this one
+   * (TransferLearning warm start): a model may trust them less.
+   */
+  relatedParents?: boolean;
 }
 
 export interface Strategy {

@@ -121,9 +121,6 @@ export function strategyHistory(state: TuningJobState, objectiveType: string): T
   });
 }
 
-/** Transfer-learning warm start: parents' results guide the search until this many own results exist. */
-export const TRANSFER_PRIOR_TRIALS = 20;
-
 /** A trial "improves" the best objective only when it beats it by more than 1% (SageMaker's wording). */
 export const IMPROVEMENT_THRESHOLD = 0.01;
 
@@ -230,14 +227,11 @@ export async function runTuningJob(
   const parentHistory = warmStartHistory(store, state, validated);
   const transfer = state.created.request.WarmStartConfig?.WarmStartType === 'TransferLearning';
   /**
-   * Identical data and algorithm: the parents' results are observations of the same function
-   * and stay in the history. Transfer learning: they are a prior for a related function, used
-   * only until this job has results of its own, so they cannot mislead the search late.
+   * The parents' results stay in the history for the whole job. Identical data and algorithm:
+   * they are observations of the same function. Transfer learning: of a related one - the
+   * strategy is told (relatedParents), and the Bayesian model gives them a noise of their own,
+   * fitted with the rest, so the job's own results decide how far they are trusted.
    */
-  const parentsFor = (own: Trial[]): Trial[] =>
-    transfer && own.filter((t) => t.objective !== undefined).length >= TRANSFER_PRIOR_TRIALS
-      ? []
-      : parentHistory;
 
   const several = validated.definitions.length > 1;
   const requestHasDefinitions = state.created.request.TrainingJobDefinitions !== undefined;
@@ -372,7 +366,7 @@ export async function runTuningJob(
   /** The strategy's history for one definition: its own trials (and, single-definition, warm-start parents). */
   function historyOf(current: TuningJobState, index: number): Trial[] {
     const own = strategyHistory(current, objective.Type);
-    if (!several) return [...parentsFor(own), ...own];
+    if (!several) return [...parentHistory, ...own];
     return own.filter((_, i) => definitionIndex(validated, current.trials[i]) === index);
   }
 
@@ -385,6 +379,7 @@ export async function runTuningJob(
       space: validated.definitions[index].space,
       random: suggestionRandom(validated.seed, launched),
       budget: validated.maxTrainingJobs,
+      ...(transfer ? { relatedParents: true } : {}),
     });
   }
 

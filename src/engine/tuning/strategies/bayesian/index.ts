@@ -42,6 +42,8 @@ interface Observations {
   y: number[];
   /** Rows of `x` still running (no objective yet), after the observed ones. */
   pendingCount: number;
+  /** Observed rows from a related function (TransferLearning parents), marked 1. */
+  related?: Uint8Array;
 }
 
 function suggest(history: readonly Trial[], context: StrategyContext): Configuration | undefined {
@@ -53,7 +55,7 @@ function suggest(history: readonly Trial[], context: StrategyContext): Configura
   const size = cardinality(space);
   if (seen.size >= size) return sampleConfiguration(space, () => random.next());
 
-  const observations = collect(history, encoding);
+  const observations = collect(history, encoding, context.relatedParents === true);
   if (history.length < initialDesignSize(encoding.dims) || observations.y.length < 2) {
     const design = encoding.decode(designPoint(history, encoding, random));
     return seen.has(configurationKey(space, design)) ? randomUnseen(space, seen, random) : design;
@@ -100,7 +102,11 @@ function nearAnyTried(
  * at the worst objective seen (failures in tuning tend to mark bad regions: divergence, out
  * of memory); running trials as pending rows.
  */
-function collect(history: readonly Trial[], encoding: Encoding): Observations {
+function collect(
+  history: readonly Trial[],
+  encoding: Encoding,
+  parentsRelated: boolean,
+): Observations {
   const observed: Trial[] = [];
   const failed: Trial[] = [];
   const pending: Trial[] = [];
@@ -115,7 +121,12 @@ function collect(history: readonly Trial[], encoding: Encoding): Observations {
   if (y.length > 0) for (let i = 0; i < failed.length; i++) y.push(worst);
   const x = new Float64Array(rows.length * encoding.dims);
   rows.forEach((t, i) => encoding.encode(t.configuration, x, i));
-  return { x, y, pendingCount: pending.length };
+  const observedRows = y.length;
+  const related =
+    parentsRelated && rows.some((t) => t.fromParent)
+      ? Uint8Array.from(rows.slice(0, observedRows), (t) => (t.fromParent ? 1 : 0))
+      : undefined;
+  return { x, y, pendingCount: pending.length, ...(related ? { related } : {}) };
 }
 
 /**
@@ -159,13 +170,28 @@ function modelSuggestions(
   const dims = encoding.dims;
   const n = observations.y.length;
   const x = observations.x.subarray(0, n * dims);
-  const { lambda, theta } = surrogateFit(x, observations.y, dims, encoding.categorical);
+  const related = observations.related;
+  const { lambda, theta } = surrogateFit(x, observations.y, dims, encoding.categorical, related);
   const y = warpedTargets(observations.y, lambda);
-  const data: GpData = { x, y, n, dims, categorical: encoding.categorical };
+  const data: GpData = {
+    x,
+    y,
+    n,
+    dims,
+    categorical: encoding.categorical,
+    ...(related ? { related } : {}),
+  };
   const base = Posterior.create(data, theta);
   if (!base) return [];
+  // The incumbent is this job's own best: a related function's values are not this one's.
   let best = Infinity;
-  for (let i = 0; i < n; i++) best = Math.min(best, y[i]);
+  for (let i = 0; i < n; i++) if (!related?.[i]) best = Math.min(best, y[i]);
+  if (best === Infinity) {
+    const mean = new Float64Array(n);
+    const variance = new Float64Array(n);
+    base.predict(x, n, mean, variance);
+    best = Math.min(...mean);
+  }
   const fantasy =
     observations.pendingCount > 0 ? withFantasies(base, data, observations, theta) : undefined;
   const posterior = fantasy?.posterior ?? base;

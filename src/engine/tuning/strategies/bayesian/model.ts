@@ -43,11 +43,15 @@ export function surrogateFit(
   objectives: readonly number[],
   dims: number,
   categorical: Uint8Array,
+  related?: Uint8Array,
 ): SurrogateFit {
   const p = refitPoint(objectives.length);
   const prefixX = x.subarray(0, p * dims);
   const prefixY = objectives.slice(0, p);
-  const key = `${Array.from(categorical).join('')}|${prefixX.join(',')}|${prefixY.join(',')}`;
+  const prefixRelated = related?.subarray(0, p);
+  const key =
+    `${Array.from(categorical).join('')}|${prefixX.join(',')}|${prefixY.join(',')}` +
+    (prefixRelated ? `|related ${Array.from(prefixRelated).join('')}` : '');
   const hit = cache.get(key);
   if (hit) {
     // Refresh its place in the LRU order.
@@ -55,7 +59,14 @@ export function surrogateFit(
     cache.set(key, hit);
     return hit;
   }
-  const fit = fitFromScratch(prefixX, prefixY, dims, categorical, new Random(hashString(key)));
+  const fit = fitFromScratch(
+    prefixX,
+    prefixY,
+    dims,
+    categorical,
+    new Random(hashString(key)),
+    prefixRelated,
+  );
   cache.set(key, fit);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return fit;
@@ -73,6 +84,7 @@ function fitFromScratch(
   dims: number,
   categorical: Uint8Array,
   random: Random,
+  related?: Uint8Array,
 ): SurrogateFit {
   const n = objectives.length;
   const z = standardise(objectives);
@@ -83,7 +95,10 @@ function fitFromScratch(
   let identityTheta: Float64Array | undefined;
   for (const lambda of lambdas) {
     const warped = warp(z, lambda);
-    const data = selectRows({ x, y: warped.values, n, dims, categorical }, rows);
+    const data = selectRows(
+      { x, y: warped.values, n, dims, categorical, ...(related ? { related } : {}) },
+      rows,
+    );
     // The identity gets the multi-start fit; the other warpings start from its optimum.
     const result = fitHyperparameters(data, random, {
       randomStarts: identityTheta ? 0 : 6,
@@ -114,11 +129,13 @@ function selectRows(data: GpData, rows: readonly number[]): GpData {
   if (rows.length === data.n) return data;
   const x = new Float64Array(rows.length * data.dims);
   const y = new Float64Array(rows.length);
+  const related = data.related ? new Uint8Array(rows.length) : undefined;
   rows.forEach((row, i) => {
     x.set(data.x.subarray(row * data.dims, (row + 1) * data.dims), i * data.dims);
     y[i] = data.y[row];
+    if (related) related[i] = data.related![row];
   });
-  return { ...data, x, y, n: rows.length };
+  return { ...data, x, y, n: rows.length, ...(related ? { related } : {}) };
 }
 
 /** A 32-bit hash of a string (FNV-1a), to seed the fit's generator from its data. */
