@@ -6,14 +6,26 @@
 //                               with its inputs shifted by 5% of each range, so its optimum sits
 //                               elsewhere (the parent's results are a prior that must not hurt
 //                               late in the search).
-// Reports the children's own best regret after 10 and after 50 of their trials. Needs
+// Reports the children's own best regret after 10 and after 50 of their trials, with paired
+// signed-rank tests (warm better at 10, warm worse at 50). Needs
 // `npm run build` (reads out/).
 //   node bench/tuning/warmstart.mjs [--seeds 20] [--functions branin,hartmann3,hartmann6]
 //     [--types IdenticalDataAndAlgorithm,TransferLearning] [--first-seed 0] [--out FILE]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FUNCTIONS } from './functions.mjs';
 import { arg, median, root, runJob, scratchStore } from './loop.mjs';
+
+// The paired Wilcoxon signed-rank test (exact below 50 pairs).
+const wilcoxon = createRequire(import.meta.url)('@stdlib/stats-wilcoxon');
+/** p of the one-sided signed-rank test that warm is `alternative` ('less': better) than cold. */
+const signedRankP = (rs, k, alternative) =>
+  wilcoxon(
+    rs.map((r) => r[`warm@${k}`]),
+    rs.map((r) => r[`cold@${k}`]),
+    { alternative },
+  ).pValue;
 
 const seeds = Number(arg('seeds', 20));
 const firstSeed = Number(arg('first-seed', 0));
@@ -91,7 +103,7 @@ console.log(
   `\nWarm start (parent ${PARENT_TRIALS} trials) vs cold, Bayesian, the children's own best regret`,
 );
 console.log(
-  'function     type                       seeds  cold@10   warm@10   better@10  cold@50   warm@50   not worse@50  mean cold@50  mean warm@50',
+  'function     type                       seeds  cold@10   warm@10   better@10  p better@10  cold@50   warm@50   not worse@50  p worse@50  mean cold@50  mean warm@50',
 );
 const rows = names.flatMap((fnName) =>
   types.map((type) => {
@@ -106,9 +118,12 @@ const rows = names.flatMap((fnName) =>
     // Run by run: warm ahead at 10; at 50 within 10% of the cold child or better.
     row.warmBetterAt10 = rs.filter((r) => r['warm@10'] < r['cold@10']).length;
     row.warmNotWorseAt50 = rs.filter((r) => r['warm@50'] <= r['cold@50'] * 1.1 + 1e-12).length;
+    // Paired signed-rank tests: p that warm is better at 10, and that it is worse at 50.
+    row.pWarmBetterAt10 = signedRankP(rs, 10, 'less');
+    row.pWarmWorseAt50 = signedRankP(rs, 50, 'greater');
     const e = (v) => v.toExponential(2).padEnd(9);
     console.log(
-      `${fnName.padEnd(12)} ${type.padEnd(26)} ${String(rs.length).padEnd(6)} ${e(row['cold@10'])} ${e(row['warm@10'])} ${`${row.warmBetterAt10}/${rs.length}`.padEnd(10)} ${e(row['cold@50'])} ${e(row['warm@50'])} ${`${row.warmNotWorseAt50}/${rs.length}`.padEnd(13)} ${e(row['meanCold@50'])}     ${e(row['meanWarm@50'])}`,
+      `${fnName.padEnd(12)} ${type.padEnd(26)} ${String(rs.length).padEnd(6)} ${e(row['cold@10'])} ${e(row['warm@10'])} ${`${row.warmBetterAt10}/${rs.length}`.padEnd(10)} ${row.pWarmBetterAt10.toFixed(4).padEnd(12)} ${e(row['cold@50'])} ${e(row['warm@50'])} ${`${row.warmNotWorseAt50}/${rs.length}`.padEnd(13)} ${row.pWarmWorseAt50.toFixed(3).padEnd(11)} ${e(row['meanCold@50'])}     ${e(row['meanWarm@50'])}`,
     );
     return row;
   }),
