@@ -85,6 +85,24 @@ function randomData(n: number, dims: number, categorical: Uint8Array, seed: numb
   return { x, y, n, dims, categorical };
 }
 
+/** The analytic gradient of the negative log posterior against central differences. */
+function assertGradientMatches(theta: Float64Array, data: GpData): void {
+  const grad = new Float64Array(theta.length);
+  negLogPosterior(theta, data, grad);
+  for (let p = 0; p < theta.length; p++) {
+    const h = 1e-5;
+    const up = theta.slice();
+    up[p] += h;
+    const down = theta.slice();
+    down[p] -= h;
+    const fd = (negLogPosterior(up, data) - negLogPosterior(down, data)) / (2 * h);
+    assert.ok(
+      Math.abs(fd - grad[p]) < 1e-4 * Math.max(1, Math.abs(fd)),
+      `theta[${p}]: analytic ${grad[p]}, numeric ${fd}`,
+    );
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -115,20 +133,7 @@ test('log posterior gradient (lengthscales incl. a categorical one, signal, nois
     Math.log(1.3),
     Math.log(0.05),
   ]);
-  const grad = new Float64Array(theta.length);
-  negLogPosterior(theta, data, grad);
-  for (let p = 0; p < theta.length; p++) {
-    const h = 1e-5;
-    const up = theta.slice();
-    up[p] += h;
-    const down = theta.slice();
-    down[p] -= h;
-    const fd = (negLogPosterior(up, data) - negLogPosterior(down, data)) / (2 * h);
-    assert.ok(
-      Math.abs(fd - grad[p]) < 1e-4 * Math.max(1, Math.abs(fd)),
-      `theta[${p}]: analytic ${grad[p]}, numeric ${fd}`,
-    );
-  }
+  assertGradientMatches(theta, data);
 });
 
 test('posterior mean and variance gradients match finite differences', () => {
@@ -173,20 +178,7 @@ test('log posterior gradient with related rows (their own noise, the last entry 
     Math.log(0.02),
     Math.log(0.2),
   ]);
-  const grad = new Float64Array(theta.length);
-  negLogPosterior(theta, withRelated, grad);
-  for (let p = 0; p < theta.length; p++) {
-    const h = 1e-5;
-    const up = theta.slice();
-    up[p] += h;
-    const down = theta.slice();
-    down[p] -= h;
-    const fd = (negLogPosterior(up, withRelated) - negLogPosterior(down, withRelated)) / (2 * h);
-    assert.ok(
-      Math.abs(fd - grad[p]) < 1e-4 * Math.max(1, Math.abs(fd)),
-      `theta[${p}]: analytic ${grad[p]}, numeric ${fd}`,
-    );
-  }
+  assertGradientMatches(theta, withRelated);
 });
 
 test("related rows: the fit trusts a related function's results that agree, and not ones that conflict", () => {
