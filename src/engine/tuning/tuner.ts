@@ -224,14 +224,14 @@ export async function runTuningJob(
   const stoppedByTuner = new Set<string>();
   /** Hyperband decisions already taken (trial@rung): each is taken once, when the rung is reached. */
   const rungDecisions = new Set<string>();
-  const parentHistory = warmStartHistory(store, state, validated);
-  const transfer = state.created.request.WarmStartConfig?.WarmStartType === 'TransferLearning';
   /**
    * The parents' results stay in the history for the whole job. Identical data and algorithm:
    * they are observations of the same function. Transfer learning: of a related one - the
    * strategy is told (relatedParents), and the Bayesian model gives them a noise of their own,
    * fitted with the rest, so the job's own results decide how far they are trusted.
    */
+  const parentHistory = warmStartHistory(store, state, validated);
+  const transfer = state.created.request.WarmStartConfig?.WarmStartType === 'TransferLearning';
 
   const several = validated.definitions.length > 1;
   const requestHasDefinitions = state.created.request.TrainingJobDefinitions !== undefined;
