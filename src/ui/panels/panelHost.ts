@@ -127,6 +127,8 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
   private htmlSet = false;
   /** Whether the HTML carries messages inline (a reload of that HTML would replay them). */
   private htmlHasInline = false;
+  /** Whether that HTML's webview has not said `ready` yet. */
+  private inlineUnanswered = false;
 
   constructor(
     protected readonly host: PanelHost,
@@ -144,6 +146,12 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
           this.isReady = true;
           for (const queued of this.queue.values()) void panel.webview.postMessage(queued);
           this.queue.clear();
+          // The first `ready` of an HTML that carried the state inline: the webview has it, and
+          // what changed since was queued and has just gone out. No need to state it again.
+          if (this.inlineUnanswered) {
+            this.inlineUnanswered = false;
+            return;
+          }
         }
         Promise.resolve(this.onMessage(message)).catch((err: unknown) => {
           host.log.error(`${spec.viewType}: ${message.type} failed: ${(err as Error).message}`);
@@ -159,6 +167,7 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
         // stale by then (it says ready and gets the current ones).
         if (this.htmlHasInline) this.host.load(panel, spec.script, htmlTitle);
         this.htmlHasInline = false;
+        this.inlineUnanswered = false;
       }),
     );
   }
@@ -172,6 +181,7 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
     const inline = this.panel.visible ? [...this.queue.values()] : [];
     if (inline.length) this.queue.clear();
     this.htmlHasInline = inline.length > 0;
+    this.inlineUnanswered = this.htmlHasInline;
     this.host.load(this.panel, this.spec.script, this.htmlTitle, this.createdAt, inline);
   }
 
@@ -193,7 +203,10 @@ export abstract class Panel<In extends { type: string }, Out extends { type: str
     }
   }
 
-  /** Handles a message that passed the protocol's check (`ready` included). */
+  /**
+   * Handles a message that passed the protocol's check: `ready` included, but for the first one
+   * after an HTML that carried the state inline.
+   */
   protected abstract onMessage(message: In): void | Promise<void>;
 
   dispose(): void {
